@@ -1,0 +1,131 @@
+"""Small fitting and resampling helpers for the analysis of sweeps: log-log slopes, threshold
+crossings of learning curves and a seed-level (cluster) bootstrap."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+
+def loglog_slope(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[float, float]:
+    """Ordinary least squares fit of ``ln y = slope * ln x + intercept``.
+
+    With ``u = ln x`` and ``v = ln y``: ``slope = sum (u - u_bar)(v - v_bar) / sum (u - u_bar)^2``
+    and ``intercept = v_bar - slope * u_bar``, so ``y ~ exp(intercept) * x^slope``. Returns
+    ``(slope, intercept)``. Raises ``ValueError`` for mismatched or non-1-D inputs, fewer than
+    two points, non-finite or non-positive values, or all ``x`` equal.
+    """
+    xs = np.asarray(x, dtype=np.float64)
+    ys = np.asarray(y, dtype=np.float64)
+    if xs.ndim != 1 or xs.shape != ys.shape:
+        raise ValueError(f"x and y must be 1-D of equal length, got shapes {xs.shape}, {ys.shape}")
+    if xs.size < 2:
+        raise ValueError(f"a log-log fit needs at least 2 points, got {xs.size}")
+    if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))):
+        raise ValueError("a log-log fit needs finite x and y")
+    if np.any(xs <= 0) or np.any(ys <= 0):
+        raise ValueError("a log-log fit needs strictly positive x and y")
+    u, v = np.log(xs), np.log(ys)
+    du = u - u.mean()
+    ss = float(du @ du)
+    if ss == 0.0:
+        raise ValueError("a log-log fit needs at least two distinct x values")
+    slope = float(du @ (v - v.mean())) / ss
+    intercept = float(v.mean()) - slope * float(u.mean())
+    return slope, intercept
+
+
+def first_crossing(x: npt.ArrayLike, y: npt.ArrayLike, level: float) -> float:
+    """First ``x`` at which the piecewise-linear interpolant of ``y(x)`` reaches ``level`` or
+    below.
+
+    ``x`` must be strictly increasing and finite; entries where ``y`` is NaN are dropped
+    together with their ``x`` (infinite ``y`` raises ``ValueError``). Returns ``x_0`` if
+    ``y_0 <= level``; otherwise, with ``i`` the first index such that ``y_i <= level``,
+
+        x_{i-1} + (level - y_{i-1}) (x_i - x_{i-1}) / (y_i - y_{i-1});
+
+    NaN if ``y`` never reaches ``level`` (or every ``y`` is NaN).
+    """
+    xs = np.asarray(x, dtype=np.float64)
+    ys = np.asarray(y, dtype=np.float64)
+    if xs.ndim != 1 or xs.shape != ys.shape:
+        raise ValueError(f"x and y must be 1-D of equal length, got shapes {xs.shape}, {ys.shape}")
+    if not np.all(np.isfinite(xs)) or np.any(np.diff(xs) <= 0):
+        raise ValueError("x must be finite and strictly increasing")
+    if np.any(np.isinf(ys)):
+        raise ValueError("y must not contain infinite values")
+    keep = ~np.isnan(ys)
+    xs, ys = xs[keep], ys[keep]
+    below = np.flatnonzero(ys <= level)
+    if below.size == 0:
+        return float("nan")
+    i = int(below[0])
+    if i == 0:
+        return float(xs[0])
+    x0, x1, y0, y1 = xs[i - 1], xs[i], ys[i - 1], ys[i]
+    return float(x0 + (level - y0) * (x1 - x0) / (y1 - y0))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with a bootstrap confidence interval ``[ci_low, ci_high]``;
+    ``n_resamples`` counts the bootstrap resamples whose statistic was finite."""
+
+    value: float
+    ci_low: float
+    ci_high: float
+    n_resamples: int
+
+
+def bootstrap(
+    data: pd.DataFrame,
+    statistic: Callable[[pd.DataFrame], float],
+    *,
+    by: str,
+    n_boot: int,
+    seed: int,
+    level: float,
+) -> Estimate:
+    """Cluster (group) bootstrap of ``statistic`` over the distinct values of column ``by``.
+
+    ``value = statistic(data)``. Each of the ``n_boot`` resamples draws ``G`` groups with
+    replacement from the ``G`` distinct (sorted) values of ``data[by]`` using
+    ``numpy.random.default_rng(seed)``, concatenates their rows (a group drawn twice appears
+    twice) and evaluates ``statistic``. In a resample the ``by`` column is relabelled to the
+    string ``f"{group}#{k}"`` for the ``k``-th draw, so duplicated groups stay distinct.
+
+    The interval is the percentile interval of the finite resampled statistics ``T*``:
+    ``[q_{(1-level)/2}(T*), q_{(1+level)/2}(T*)]`` (linearly interpolated quantiles; Efron &
+    Tibshirani 1993, ch. 13). If fewer than half of the resamples are finite the interval is
+    ``(NaN, NaN)``. Deterministic for a fixed ``seed``.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be positive, got {n_boot}")
+    value = float(statistic(data))
+    groups = np.unique(data[by].to_numpy())
+    if groups.size == 0:
+        raise ValueError(f"column {by!r} has no values to resample")
+    positions = [np.flatnonzero((data[by] == g).to_numpy()) for g in groups]
+    sizes = np.array([p.size for p in positions])
+    rng = np.random.default_rng(seed)
+    resampled = np.empty(n_boot, dtype=np.float64)
+    for b in range(n_boot):
+        draw = rng.integers(0, groups.size, size=groups.size)
+        rows = np.concatenate([positions[j] for j in draw])
+        labels = np.repeat([f"{groups[j]}#{k}" for k, j in enumerate(draw)], sizes[draw])
+        sample = data.iloc[rows].reset_index(drop=True)
+        sample[by] = labels
+        resampled[b] = float(statistic(sample))
+    finite = resampled[np.isfinite(resampled)]
+    if 2 * finite.size < n_boot:
+        return Estimate(value, float("nan"), float("nan"), int(finite.size))
+    alpha = 1.0 - level
+    low, high = np.quantile(finite, [alpha / 2.0, 1.0 - alpha / 2.0])
+    return Estimate(value, float(low), float(high), int(finite.size))

@@ -1,0 +1,134 @@
+"""``hdlearn`` command line, called by the Snakemake rules (and usable by hand).
+
+    hdlearn run-cell  --paper depth --spec '<json>' --output cell.parquet [--device auto]
+    hdlearn aggregate --experiment sweep --output table.parquet cell1.parquet cell2.parquet ...
+    hdlearn claims    --settings '<json>' --csv claims.csv --md claims.md --title '...'
+    hdlearn compute   --mapping '<json>' --output compute.csv
+    hdlearn bench     depth-sweep [--d 32] [--output benchmarks/depth_sweep.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+import pandas as pd
+
+
+def _run_cell(args: argparse.Namespace) -> None:
+    from hdlearn.devices import configure_determinism, resolve_device
+    from hdlearn.experiments import PAPERS
+    from hdlearn.io import provenance, write_table
+
+    spec = json.loads(args.spec)
+    device = resolve_device(args.device)
+    configure_determinism(device)
+    print(f"cell of {args.paper} on {device}: {json.dumps(spec)}", file=sys.stderr)
+    start = time.perf_counter()
+    frame = PAPERS[args.paper].run_cell(spec, device)
+    seconds = time.perf_counter() - start
+    record = provenance(spec, device=str(device), seeds=spec["seeds"], seconds=seconds)
+    write_table(frame, args.output, record)
+    print(f"wrote {len(frame)} rows to {args.output} in {seconds:.1f} s", file=sys.stderr)
+
+
+def _aggregate(args: argparse.Namespace) -> None:
+    from hdlearn.io import provenance, read_table, write_table
+
+    frames = [read_table(path).assign(experiment=args.experiment) for path in args.cells]
+    table = pd.concat(frames, ignore_index=True)
+    table = table[["experiment", *[c for c in table.columns if c != "experiment"]]]
+    write_table(table, args.output, provenance({"experiment": args.experiment, "cells": args.cells}))
+    print(f"{args.output}: {len(table)} rows from {len(frames)} cells", file=sys.stderr)
+
+
+def _claims(args: argparse.Namespace) -> None:
+    from hdlearn.analysis.claims import run_claims, to_markdown
+    from hdlearn.io import atomic_write_text
+
+    card = run_claims(json.loads(args.settings))
+    markdown = to_markdown(card, args.title)
+    atomic_write_text(card.to_csv(index=False), args.csv)
+    atomic_write_text(markdown, args.md)
+    print(markdown)
+
+
+def _compute(args: argparse.Namespace) -> None:
+    from hdlearn.io import atomic_write_text
+
+    rows = []
+    for figure, benchmarks in json.loads(args.mapping).items():
+        stats = pd.concat([pd.read_csv(path, sep="\t") for path in benchmarks])
+        rows.append(
+            {
+                "figure": figure,
+                "jobs": len(stats),
+                "wall_seconds": float(stats["s"].sum()),
+                "cpu_seconds": float(stats["cpu_time"].sum()),
+                "peak_rss_mb": float(stats["max_rss"].max()),
+            }
+        )
+    atomic_write_text(pd.DataFrame(rows).to_csv(index=False), args.output)
+
+
+def _bench(args: argparse.Namespace) -> None:
+    from hdlearn.benchmarking import run_benchmark
+
+    result = run_benchmark(args.name, args)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.output:
+        from hdlearn.io import atomic_write_text
+
+        atomic_write_text(text + "\n", args.output)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hdlearn", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    cell = commands.add_parser("run-cell", help="run one cell and write its parquet file")
+    cell.add_argument("--paper", required=True)
+    cell.add_argument("--spec", required=True, help="the cell's parameters as JSON")
+    cell.add_argument("--output", required=True)
+    cell.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    cell.set_defaults(handler=_run_cell)
+
+    agg = commands.add_parser("aggregate", help="concatenate cells into one tidy table")
+    agg.add_argument("--experiment", required=True)
+    agg.add_argument("--output", required=True)
+    agg.add_argument("cells", nargs="+")
+    agg.set_defaults(handler=_aggregate)
+
+    claims = commands.add_parser("claims", help="compute the claims scorecard")
+    claims.add_argument("--settings", required=True, help="JSON {paper: {claims, tables}}")
+    claims.add_argument("--csv", required=True)
+    claims.add_argument("--md", required=True)
+    claims.add_argument("--title", default="hdlearn claims scorecard")
+    claims.set_defaults(handler=_claims)
+
+    compute = commands.add_parser("compute", help="sum job benchmarks per figure")
+    compute.add_argument("--mapping", required=True, help="JSON {figure: [benchmark.tsv]}")
+    compute.add_argument("--output", required=True)
+    compute.set_defaults(handler=_compute)
+
+    bench = commands.add_parser("bench", help="run a speed benchmark")
+    bench.add_argument("name", choices=["depth-sweep"])
+    bench.add_argument("--d", type=int, default=32)
+    bench.add_argument("--seeds", type=int, default=3)
+    bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    bench.add_argument("--output", default=None)
+    bench.set_defaults(handler=_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+# The generic chain shared by every paper: cell -> aggregate. A paper plugs in through
+# hdlearn.experiments.<paper> (cells and run_cell) and its block in config/config.yaml.
+
+
+rule cell:
+    output:
+        "results/{scale}/cells/{paper}/{cell}.parquet",
+    params:
+        spec=get_cell_spec,
+        device=config["device"],
+    log:
+        "results/{scale}/logs/cell/{paper}/{cell}.log",
+    benchmark:
+        "results/{scale}/benchmarks/cell/{paper}/{cell}.tsv"
+    resources:
+        gpu=get_cell_gpu,
+    threads: 1
+    conda:
+        "../../environment.yml"
+    shell:
+        "hdlearn run-cell --paper {wildcards.paper} --device {params.device} "
+        "--spec {params.spec:q} --output {output} > {log} 2>&1"
+
+
+rule aggregate:
+    input:
+        get_cells,
+    output:
+        "results/{scale}/tables/{paper}/{experiment}.parquet",
+    log:
+        "results/{scale}/logs/aggregate/{paper}/{experiment}.log",
+    benchmark:
+        "results/{scale}/benchmarks/aggregate/{paper}/{experiment}.tsv"
+    conda:
+        "../../environment.yml"
+    shell:
+        "hdlearn aggregate --experiment {wildcards.experiment} --output {output} {input} "
+        "> {log} 2>&1"
