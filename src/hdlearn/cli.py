@@ -19,6 +19,8 @@ import pandas as pd
 
 
 def _run_cell(args: argparse.Namespace) -> None:
+    import torch
+
     from hdlearn.devices import configure_determinism, resolve_device
     from hdlearn.experiments import PAPERS
     from hdlearn.io import provenance, write_table
@@ -26,6 +28,7 @@ def _run_cell(args: argparse.Namespace) -> None:
     spec = json.loads(args.spec)
     device = resolve_device(args.device)
     configure_determinism(device)
+    torch.set_num_threads(args.threads)
     print(f"cell of {args.paper} on {device}: {json.dumps(spec)}", file=sys.stderr)
     start = time.perf_counter()
     frame = PAPERS[args.paper].run_cell(spec, device)
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     cell.add_argument("--spec", required=True, help="the cell's parameters as JSON")
     cell.add_argument("--output", required=True)
     cell.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    cell.add_argument("--threads", type=int, default=1, help="CPU threads (results depend on it)")
     cell.set_defaults(handler=_run_cell)
 
     agg = commands.add_parser("aggregate", help="concatenate cells into one tidy table")

@@ -48,18 +48,25 @@ def _describe(error: jsonschema.ValidationError) -> str:
 
 def _fill_defaults(instance: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> None:
     """Insert ``default:`` values of missing keys, following local ``$ref``s."""
-    if "$ref" in schema:
-        target: Any = root
-        for part in schema["$ref"].lstrip("#/").split("/"):
-            target = target[part]
-        schema = target
+    schema = _resolve(schema, root)
     if not isinstance(instance, dict):
         return
     for key, sub in schema.get("properties", {}).items():
+        sub = _resolve(sub, root)
         if key not in instance and "default" in sub:
             instance[key] = _copy(sub["default"])
         if key in instance:
             _fill_defaults(instance[key], sub, root)
+
+
+def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow a local ``$ref`` (``#/$defs/name``)."""
+    while "$ref" in schema:
+        target: Any = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        schema = target
+    return schema
 
 
 def _copy(value: Any) -> Any:

@@ -18,7 +18,7 @@ rule cell:
     conda:
         "../../environment.yml"
     shell:
-        "hdlearn run-cell --paper {wildcards.paper} --device {params.device} "
+        "hdlearn run-cell --paper {wildcards.paper} --device {params.device} --threads {threads} "
         "--spec {params.spec:q} --output {output} > {log} 2>&1"
 
 

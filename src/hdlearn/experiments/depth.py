@@ -64,6 +64,23 @@ PAPER = "depth"
 LEARNERS = ("krr", "two_layer", "three_layer_layerwise", "three_layer_joint")
 VARIANTS = ("default", "reinit", "fresh_batches")
 EXPERIMENTS = ("sweep", "ablation", "dynamics", "levels")
+_SCHEDULE = ("eps_init", "lr", "batch_fraction", "stage2_epochs_coef", "stage2_epochs_exponent")
+# The hyper-parameters each learner reads: a cell's spec (and so its file name) holds only
+# these, so changing one value reruns only the learners that use it.
+HYPER_KEYS = {
+    "krr": ("krr_lambda",),
+    "two_layer": (
+        *_SCHEDULE, "two_layer_width_divisor", "two_layer_reg", "two_layer_ridge_lambda",
+    ),
+    "three_layer_layerwise": (
+        *_SCHEDULE, "stage1_epochs_coef", "p2", "layer2_lr_factor", "reg1", "reg2",
+        "ridge_lambda", "gradient_normalisation",
+    ),
+    "three_layer_joint": (
+        *_SCHEDULE, "p2", "joint_prefactor", "joint_reg1", "joint_reg2", "joint_reg3",
+        "gradient_normalisation",
+    ),
+}  # fmt: skip
 COLUMNS = [
     "learner", "variant", "d", "d_eff", "kappa", "n", "seed", "stage", "epoch", "metric", "value",
 ]  # fmt: skip
@@ -100,7 +117,7 @@ def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     """
     hyper = {**presets[depth["preset"]], **depth.get("hyper", {})}
     target = dict(depth["target"])
-    common = {"target": target, "seeds": list(depth["seeds"]), "hyper": hyper}
+    common = {"target": target, "seeds": list(depth["seeds"])}
     out: dict[str, dict[str, dict]] = {}
 
     def learner_cell(learner: str, variant: str, d: int, kappa: float) -> dict:
@@ -114,11 +131,11 @@ def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
             "test_samples": depth["test_samples"],
             "val_samples": depth["val_samples"],
             "checkpoints": depth["checkpoints"],
+            "hyper": {key: hyper[key] for key in HYPER_KEYS[learner]},
             **common,
         }
         if learner == "krr":  # the kernel has no widths, steps or checkpoints
             spec = {k: v for k, v in spec.items() if k not in ("p1", "checkpoints", "val_samples")}
-            spec["hyper"] = {"krr_lambda": hyper["krr_lambda"]}
         return spec
 
     sweep = depth["sweep"]
@@ -322,7 +339,6 @@ class _Context:
         self.record = record
         self.batch = max(1, int(self.hyper["batch_fraction"] * n))
         self.d = spec["d"]
-        self.full_n = self.hyper["gradient_normalisation"] == "full_n"
 
     def steps(self, epochs: int) -> int:
         """The code's ``int(epochs / fraction)`` mini-batch steps for ``epochs`` epochs."""
@@ -336,7 +352,8 @@ class _Context:
 
     def late_divisor(self) -> float:
         """Divisor of the W2 / W3 gradients: the full ``n`` (authors' code) or the batch."""
-        return float(self.n if self.full_n else self.batch)
+        full_n = self.hyper["gradient_normalisation"] == "full_n"
+        return float(self.n if full_n else self.batch)
 
     def gens(self, *tags: object) -> list[torch.Generator]:
         return generators(self.spec["seeds"], *tags, self.spec["learner"], self.d, self.n)

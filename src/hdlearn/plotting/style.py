@@ -10,13 +10,14 @@ that has no entry yet.
 from __future__ import annotations
 
 import os
-import tempfile
+import uuid
 from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -131,13 +132,14 @@ def apply_style() -> None:
 def _atomic_savefig(fig: Figure, path: str | os.PathLike[str], **kwargs: object) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
+    # a unique name in the destination folder, created by savefig itself (so the file gets
+    # the usual umask permissions), then renamed over the target in one step
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}{path.suffix}")
     try:
         fig.savefig(tmp, format=path.suffix.lstrip(".") or None, **kwargs)  # type: ignore[arg-type]
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -153,7 +155,7 @@ def save_figure(fig: Figure, pdf_path: str, png_path: str) -> None:
 # --- seed aggregation and drawing helpers ---------------------------------------------------
 
 #: Caption fragment describing what :func:`seed_summary` bands show.
-SPREAD_NOTE = "median over seeds; band/bars = min–max over seeds"
+SPREAD_NOTE = "markers/lines: median over seeds; shaded bands: min–max over seeds"
 
 
 def seed_summary(frame: pd.DataFrame, by: list[str], value: str = "value") -> pd.DataFrame:
@@ -212,3 +214,45 @@ def draw_levels(
         label = style.pop("label") if with_labels else None
         style.setdefault("linestyle", ":")
         ax.axhline(levels[metric], label=label, linewidth=1.0, alpha=0.8, **style)  # type: ignore[arg-type]
+
+
+def log_axis(ax: Axes, axis: str = "y") -> None:
+    """Log scale with plain-number tick labels (0.2, 0.3, ... rather than 2x10^-1).
+
+    Call it after drawing (it reads the axis limits). When the data span less than two decades
+    some intermediate multiples are labelled too, so a narrow log axis still carries numbers.
+    """
+    getattr(ax, f"set_{axis}scale")("log")
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    lo, hi = (ax.get_ylim if axis == "y" else ax.get_xlim)()
+    plain = ticker.FuncFormatter(lambda v, _: f"{v:g}")
+    target.set_major_locator(ticker.LogLocator(base=10))
+    target.set_major_formatter(plain)
+    if lo > 0 and hi / lo < 100:
+        subs = (1.5, 2, 3, 4, 5, 6, 8) if hi / lo < 10 else (2, 3, 5)
+        target.set_minor_locator(ticker.LogLocator(base=10, subs=subs))
+        target.set_minor_formatter(plain)
+    else:
+        target.set_minor_formatter(ticker.NullFormatter())
+
+
+def figure_legend(fig: Figure, axes: object, *, ncol: int = 4, **kwargs: object) -> None:
+    """One legend below the figure gathering the labelled artists of ``axes`` (deduplicated).
+
+    Learners come first, in :data:`LEARNER_ORDER`, then the other entries in drawing order.
+    """
+    entries: dict[str, object] = {}
+    for ax in np.ravel(axes):  # type: ignore[arg-type]
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    rank = {learner_label(name): i for i, name in enumerate(LEARNER_ORDER)}
+    order = sorted(range(len(entries)), key=lambda i: (rank.get(list(entries)[i], len(rank)), i))
+    entries = {list(entries)[i]: list(entries.values())[i] for i in order}
+    fig.legend(
+        list(entries.values()),
+        list(entries),
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=ncol,
+        **kwargs,  # type: ignore[arg-type]
+    )

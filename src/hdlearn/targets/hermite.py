@@ -114,9 +114,7 @@ def multivariate_hermite_features(z: torch.Tensor, max_degree: int) -> torch.Ten
     m = z.shape[-1]
     table = _probabilist_table(z, max_degree)
     # per-coordinate values h_k(z_i), shape (..., m, q + 1)
-    per_coord = torch.stack(
-        [he / _scale(k, "orthonormal") for k, he in enumerate(table)], dim=-1
-    )
+    per_coord = torch.stack([he / _scale(k, "orthonormal") for k, he in enumerate(table)], dim=-1)
     degree = torch.tensor(indices, dtype=torch.long, device=z.device).reshape(len(indices), m)
     coord = torch.arange(m, device=z.device)
     # per_coord[..., i, a_i] for every (a, i): shape (..., F, m), then product over i

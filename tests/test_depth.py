@@ -1,0 +1,129 @@
+"""The depth paper's target, grid expansion, cells and order parameters."""
+
+import copy
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from hdlearn.config import validate_config
+from hdlearn.experiments import depth
+from hdlearn.models import init_mlp
+from hdlearn.seeding import generators
+from hdlearn.targets.hierarchical import effective_dimension, sample_hierarchical_target
+
+ROOT = Path(__file__).resolve().parents[1]
+CPU = torch.device("cpu")
+CONFIG = validate_config(yaml.safe_load((ROOT / "config/config.yaml").read_text()),
+                         ROOT / "config/schema.yaml")  # fmt: skip
+PRESETS = CONFIG["presets"]["depth"]
+
+
+def _teacher(d=64, seeds=(0,), branches=1, normalisation="factorial"):
+    return sample_hierarchical_target(
+        d, effective_dimension(d, 0.5), branches, (0, 0, 1, 1), normalisation, 3.0,
+        generators(list(seeds), "teacher", d), CPU,
+    )  # fmt: skip
+
+
+def test_sizes():
+    assert depth.samples(32, 2.0) == 1024
+    assert depth.samples(16, 1.5) == 64
+    assert depth.first_width(32, 2.2, 0.9) == math.floor(2048**0.9)
+    assert effective_dimension(16, 0.5) == 4 and effective_dimension(128, 0.5) == 11
+
+
+def test_teacher_directions_are_orthonormal_and_branches_orthogonal():
+    teacher = _teacher(d=40, branches=3)
+    w = teacher.directions[0].double()
+    assert torch.allclose(w @ w.T, torch.eye(3 * 6, dtype=torch.float64), atol=1e-6)
+    assert set(teacher.signs.unique().tolist()) == {-1.0, 1.0}
+
+
+@pytest.mark.parametrize(("normalisation", "variance"), [("factorial", 2 / 3), ("orthonormal", 2.0)])
+def test_hidden_feature_variance(normalisation, variance):
+    """Var h* = Var P3(z) = 1/2 + 1/6 (He_k/k!) or 1 + 1 (orthonormal), by Monte Carlo."""
+    teacher = _teacher(normalisation=normalisation)
+    x = torch.randn(1, 200_000, 64, generator=torch.Generator().manual_seed(1))
+    h = teacher.features(x)
+    assert abs(h.var().item() / variance - 1) < 0.03
+    assert torch.allclose(teacher(x), torch.tanh(3 * h[..., 0]))
+
+
+def test_overlap_w_of_random_and_aligned_weights():
+    teacher = _teacher(d=64)
+    random = torch.randn(1, 4000, 64, generator=torch.Generator().manual_seed(0))
+    assert abs(depth.overlap_w(random, teacher).item() - math.sqrt(8 / 64)) < 0.01
+    aligned = torch.randn(1, 50, 8, generator=torch.Generator().manual_seed(1)) @ teacher.directions
+    assert abs(depth.overlap_w(aligned, teacher).item() - 1.0) < 1e-5
+
+
+def test_overlap_h_matches_the_cosine_formula():
+    teacher = _teacher(d=16)
+    model = init_mlp((16, 6, 3, 1), generators([0], "i"), first_scale=1.0, later_scale=0.2,
+                     first_bias=1.0, later_bias=0.2, device=CPU)  # fmt: skip
+    x = torch.randn(1, 500, 16, generator=torch.Generator().manual_seed(2))
+    u = (torch.relu(x[0] @ model.weights[0][0].T + model.biases[0][0]) @ model.weights[1][0].T
+         + model.biases[1][0]).double()  # fmt: skip
+    h = teacher.features(x)[0, :, 0].double()
+    cosines = [(u[:, j] @ h) / (u[:, j].norm() * h.norm()) for j in range(3)]
+    expected = math.sqrt(sum(c.item() ** 2 for c in cosines) / 3)
+    assert abs(depth.overlap_h(model, x, teacher).item() - expected) < 1e-5
+
+
+def _block(**changes):
+    block = copy.deepcopy(CONFIG["scales"]["smoke"]["depth"])
+    block.update(changes)
+    return block
+
+
+def test_expand_shares_cells_between_experiments():
+    plan = depth.expand(_block(), PRESETS)
+    assert set(plan) == {"sweep", "ablation", "dynamics", "levels"}
+    assert len(plan["sweep"]) == 2 * 3 * 4
+    shared = set(plan["sweep"]) & set(plan["ablation"])  # default variant at d=24, kappa 1.0, 2.2
+    assert len(shared) == 2
+    assert all(spec["learner"] == "reference" for spec in plan["levels"].values())
+
+
+def test_changing_one_hyperparameter_renames_only_its_cells():
+    before = depth.expand(_block(), PRESETS)["sweep"]
+    after = depth.expand(_block(hyper={"stage2_epochs_coef": 1.5, "two_layer_reg": 0.02}),
+                         PRESETS)["sweep"]  # fmt: skip
+    # the smoke block already shortens stage 2 to 1.5, so only the 2-layer cells change
+    changed = set(before) ^ set(after)
+    assert changed and all("two_layer" in name for name in changed)
+    krr = [name for name in before if name.startswith("krr")]
+    assert set(krr) <= set(after)
+
+
+TINY = {"stage1_epochs_coef": 1.0, "stage2_epochs_coef": 0.1}
+
+
+@pytest.mark.parametrize("learner", depth.LEARNERS)
+def test_cells_run_and_are_deterministic(learner):
+    block = _block(seeds=[0, 1], hyper=TINY)
+    specs = depth.expand(block, PRESETS)["sweep"]
+    spec = next(s for s in specs.values() if s["learner"] == learner and s["d"] == 16
+                and s["kappa"] == 1.6)  # fmt: skip
+    first, second = depth.run_cell(spec, CPU), depth.run_cell(spec, CPU)
+    pd.testing.assert_frame_equal(first, second)
+    assert list(first.columns) == depth.COLUMNS
+    finals = first[first["stage"] == "final"]
+    expected = {"krr": {"test_mse"}, "two_layer": {"test_mse", "overlap_W"}}.get(
+        learner, {"test_mse", "overlap_W", "overlap_h"}
+    )
+    assert set(finals["metric"]) == expected
+    assert len(finals) == 2 * len(expected)
+    assert finals["value"].notna().all() and (finals["value"] >= 0).all()
+
+
+def test_reference_levels_are_ordered():
+    block = _block(seeds=[0, 1])
+    spec = next(iter(depth.expand(block, PRESETS)["levels"].values()))
+    levels = depth.run_cell(spec, CPU).groupby("metric")["value"].median()
+    assert 0.5 < levels["var_y"] < 0.75
+    assert levels["level_deg4"] < levels["level_deg2"] < levels["var_y"]

@@ -1,0 +1,177 @@
+"""Tests of hdlearn.analysis.fits."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hdlearn.analysis import Estimate, bootstrap, first_crossing, loglog_slope
+
+
+def test_loglog_slope_recovers_power_law() -> None:
+    x = np.array([1.0, 2.0, 5.0, 10.0, 40.0])
+    slope, intercept = loglog_slope(x, 3.0 * x**1.5)
+    assert slope == pytest.approx(1.5, rel=1e-12)
+    assert intercept == pytest.approx(math.log(3.0), rel=1e-12)
+
+
+def test_loglog_slope_two_points_and_lists() -> None:
+    slope, intercept = loglog_slope([1.0, math.e], [2.0, 2.0 / math.e])
+    assert slope == pytest.approx(-1.0, rel=1e-12)
+    assert intercept == pytest.approx(math.log(2.0), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        ([1.0], [1.0], "at least 2 points"),
+        ([], [], "at least 2 points"),
+        ([1.0, 2.0], [1.0, 0.0], "strictly positive"),
+        ([-1.0, 2.0], [1.0, 2.0], "strictly positive"),
+        ([1.0, 2.0], [1.0, float("nan")], "finite"),
+        ([2.0, 2.0], [1.0, 3.0], "distinct"),
+        ([1.0, 2.0, 3.0], [1.0, 2.0], "equal length"),
+    ],
+)
+def test_loglog_slope_rejects_bad_input(x: list[float], y: list[float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        loglog_slope(x, y)
+
+
+def test_first_crossing_interpolates() -> None:
+    assert first_crossing([1.0, 2.0, 3.0], [1.0, 0.6, 0.2], 0.4) == pytest.approx(2.5, rel=1e-12)
+    assert first_crossing([1.0, 2.0, 3.0], [1.0, 0.6, 0.2], 0.9) == pytest.approx(1.25, rel=1e-12)
+    # exactly at a grid point
+    assert first_crossing([1.0, 2.0, 3.0], [1.0, 0.5, 0.2], 0.5) == 2.0
+
+
+def test_first_crossing_takes_the_first_of_several() -> None:
+    x = [0.0, 1.0, 2.0, 3.0, 4.0]
+    y = [1.0, 0.0, 1.0, 0.0, 1.0]
+    assert first_crossing(x, y, 0.5) == pytest.approx(0.5, rel=1e-12)
+
+
+def test_first_crossing_at_start_and_never() -> None:
+    assert first_crossing([1.0, 2.0], [0.3, 0.1], 0.4) == 1.0
+    assert first_crossing([1.0, 2.0], [0.4, 0.9], 0.4) == 1.0
+    assert math.isnan(first_crossing([1.0, 2.0, 3.0], [1.0, 0.8, 0.5], 0.4))
+    assert math.isnan(first_crossing([1.0, 2.0], [float("nan"), float("nan")], 0.4))
+
+
+def test_first_crossing_drops_nan() -> None:
+    # without the NaN point the bracket is (1, 1.0) -- (3, 0.2): 1 + 0.6/0.8 * 2 = 2.5
+    y = [1.0, float("nan"), 0.2]
+    assert first_crossing([1.0, 2.0, 3.0], y, 0.4) == pytest.approx(2.5, rel=1e-12)
+    assert first_crossing([1.0, 2.0, 3.0], [float("nan"), 0.3, 0.1], 0.4) == 2.0
+
+
+def test_first_crossing_rejects_unsorted_x() -> None:
+    with pytest.raises(ValueError, match="strictly increasing"):
+        first_crossing([1.0, 1.0, 2.0], [1.0, 0.5, 0.1], 0.4)
+
+
+def _seed_frame(noise_scale: float, n_seeds: int = 20, rows: int = 4) -> pd.DataFrame:
+    """``rows`` rows per seed; value = 2 + noise_scale * (seed effect + row noise)."""
+    rng = np.random.default_rng(123)
+    effects = rng.normal(size=n_seeds)
+    row_noise = rng.normal(size=(n_seeds, rows))
+    values = 2.0 + noise_scale * (effects[:, None] + 0.5 * row_noise)
+    return pd.DataFrame(
+        {
+            "seed": np.repeat(np.arange(n_seeds), rows),
+            "step": np.tile(np.arange(rows), n_seeds),
+            "value": values.ravel(),
+        }
+    )
+
+
+def _mean(frame: pd.DataFrame) -> float:
+    return float(frame["value"].mean())
+
+
+def test_bootstrap_ci_contains_true_mean() -> None:
+    frame = _seed_frame(1.0)
+    est = bootstrap(frame, _mean, by="seed", n_boot=400, seed=0, level=0.95)
+    assert est.value == pytest.approx(frame["value"].mean(), rel=1e-15)
+    assert est.ci_low < 2.0 < est.ci_high
+    assert est.ci_low < est.value < est.ci_high
+    assert est.n_resamples == 400
+
+
+def test_bootstrap_is_deterministic() -> None:
+    frame = _seed_frame(1.0)
+    first = bootstrap(frame, _mean, by="seed", n_boot=100, seed=7, level=0.9)
+    second = bootstrap(frame, _mean, by="seed", n_boot=100, seed=7, level=0.9)
+    other = bootstrap(frame, _mean, by="seed", n_boot=100, seed=8, level=0.9)
+    assert first == second
+    assert isinstance(first, Estimate)
+    assert other.ci_low != first.ci_low
+
+
+def test_bootstrap_width_scales_with_noise() -> None:
+    # Same resampled seeds and a statistic linear in the noise: the width scales exactly.
+    wide = bootstrap(_seed_frame(1.0), _mean, by="seed", n_boot=200, seed=3, level=0.9)
+    narrow = bootstrap(_seed_frame(0.1), _mean, by="seed", n_boot=200, seed=3, level=0.9)
+    wide_width = wide.ci_high - wide.ci_low
+    narrow_width = narrow.ci_high - narrow.ci_low
+    assert wide_width > 0.0
+    assert narrow_width == pytest.approx(0.1 * wide_width, rel=1e-9)
+
+
+def test_bootstrap_keeps_duplicated_groups_distinct() -> None:
+    frame = _seed_frame(1.0)
+    sizes: list[tuple[int, int]] = []
+
+    def groups_and_rows(sample: pd.DataFrame) -> float:
+        sizes.append((sample["seed"].nunique(), len(sample)))
+        return float(sample["seed"].nunique())
+
+    est = bootstrap(frame, groups_and_rows, by="seed", n_boot=50, seed=1, level=0.9)
+    assert est == Estimate(20.0, 20.0, 20.0, 50)
+    assert sizes == [(20, 80)] * 51
+
+
+def _counting_statistic(period: int) -> Callable[[pd.DataFrame], float]:
+    """Finite on calls 0, period, 2 period, ... (call 0 is the full-data value), else NaN."""
+    calls = [0]
+
+    def statistic(sample: pd.DataFrame) -> float:
+        index = calls[0]
+        calls[0] += 1
+        return float(index) if index % period == 0 else float("nan")
+
+    return statistic
+
+
+def test_bootstrap_mostly_nan_gives_nan_ci() -> None:
+    # resample calls 1..30 are finite for 3, 6, ..., 30: 10 < 15 finite -> no interval
+    est = bootstrap(
+        _seed_frame(1.0), _counting_statistic(3), by="seed", n_boot=30, seed=0, level=0.9
+    )
+    assert est.value == 0.0
+    assert est.n_resamples == 10
+    assert math.isnan(est.ci_low)
+    assert math.isnan(est.ci_high)
+
+
+def test_bootstrap_half_finite_gives_ci() -> None:
+    # resample calls 2, 4, ..., 30 are finite: exactly half, the interval is kept
+    est = bootstrap(
+        _seed_frame(1.0), _counting_statistic(2), by="seed", n_boot=30, seed=0, level=0.5
+    )
+    assert est.n_resamples == 15
+    # percentiles 25 and 75 of 2, 4, ..., 30 (linear interpolation): 9 and 23
+    assert est.ci_low == pytest.approx(9.0, rel=1e-12)
+    assert est.ci_high == pytest.approx(23.0, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("level", "n_boot", "message"), [(0.0, 10, "level"), (1.0, 10, "level"), (0.9, 0, "n_boot")]
+)
+def test_bootstrap_rejects_bad_arguments(level: float, n_boot: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        bootstrap(_seed_frame(1.0), _mean, by="seed", n_boot=n_boot, seed=0, level=level)
