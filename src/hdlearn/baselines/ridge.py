@@ -26,15 +26,22 @@ def ridge_regression(features: torch.Tensor, y: torch.Tensor, lam: float) -> tor
     """Ridge weights ``w = (Phi^T Phi + lam n I_p)^{-1} Phi^T y`` per member.
 
     ``features`` is ``Phi`` of shape ``(E, n, p)``, ``y`` is ``(E, n)``; returns ``(E, p)``.
-    Solved with the batched ``torch.linalg.solve`` (LU), never by forming an inverse.
+    The Gram matrix is formed in the features' dtype and solved in float64 by a batched
+    Cholesky factorisation (it is symmetric positive definite for ``lam > 0``), never by
+    forming an inverse.
     """
     _check_lam(lam)
     _, n, p = features.shape
     phi_t = features.transpose(-2, -1)
-    eye = torch.eye(p, dtype=features.dtype, device=features.device)
-    gram = phi_t @ features + (lam * n) * eye
-    rhs = phi_t @ y.unsqueeze(-1)
-    return torch.linalg.solve(gram, rhs).squeeze(-1)
+    eye = torch.eye(p, dtype=torch.float64, device=features.device)
+    gram = (phi_t @ features).double() + (lam * n) * eye
+    rhs = (phi_t @ y.unsqueeze(-1)).double()
+    return _spd_solve(gram, rhs).squeeze(-1).to(features.dtype)
+
+
+def _spd_solve(matrix: torch.Tensor, rhs: torch.Tensor) -> torch.Tensor:
+    """Solve ``matrix @ x = rhs`` for symmetric positive-definite ``matrix`` (batched)."""
+    return torch.cholesky_solve(rhs, torch.linalg.cholesky(matrix))
 
 
 def quadratic_kernel(x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
@@ -66,9 +73,9 @@ def _kernel_ridge_dual(
     Costs ``O(n^3)``."""
     n = x_train.shape[-2]
     gram = quadratic_kernel(x_train, x_train)
-    eye = torch.eye(n, dtype=gram.dtype, device=gram.device)
-    alpha = torch.linalg.solve(gram + (lam * n) * eye, y_train.unsqueeze(-1))
-    return (quadratic_kernel(x_test, x_train) @ alpha).squeeze(-1)
+    eye = torch.eye(n, dtype=torch.float64, device=gram.device)
+    alpha = _spd_solve(gram.double() + (lam * n) * eye, y_train.unsqueeze(-1).double())
+    return (quadratic_kernel(x_test, x_train) @ alpha.to(gram.dtype)).squeeze(-1)
 
 
 def _kernel_ridge_primal(

@@ -182,8 +182,12 @@ def plot_median_band(
     alpha: float = 0.18,
     **kwargs: object,
 ) -> None:
-    """Draw a :func:`seed_summary` table: median line with markers and a light min–max band."""
-    summary = summary.sort_values(x)
+    """Draw a :func:`seed_summary` table: median line with markers and a light min–max band.
+
+    Rows are ordered by ``x`` with a stable sort, so rows sharing an ``x`` keep the order of
+    ``summary`` (e.g. the last checkpoint of one training stage before the first of the next).
+    """
+    summary = summary.sort_values(x, kind="stable")
     ax.plot(
         summary[x],
         summary["median"],
@@ -246,11 +250,10 @@ def figure_legend(fig: Figure, axes: object, *, ncol: int = 4, **kwargs: object)
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             entries.setdefault(label, handle)
     rank = {learner_label(name): i for i, name in enumerate(LEARNER_ORDER)}
-    order = sorted(range(len(entries)), key=lambda i: (rank.get(list(entries)[i], len(rank)), i))
-    entries = {list(entries)[i]: list(entries.values())[i] for i in order}
+    labels = sorted(entries, key=lambda label: rank.get(label, len(rank)))  # stable sort
     fig.legend(
-        list(entries.values()),
-        list(entries),
+        [entries[label] for label in labels],
+        labels,
         loc="upper center",
         bbox_to_anchor=(0.5, 0.0),
         ncol=ncol,

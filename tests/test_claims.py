@@ -1,0 +1,142 @@
+"""Claim verdicts and the depth paper's statistics on synthetic tables with known answers."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hdlearn.analysis.claims import FAIL, INCONCLUSIVE, PASS, Prediction, to_markdown, verdict
+from hdlearn.analysis.claims import depth as depth_claims
+from hdlearn.analysis.claims.core import Claim, evaluate, scorecard
+from hdlearn.analysis.depth import threshold_table
+from hdlearn.analysis.fits import Estimate
+
+
+@pytest.mark.parametrize(
+    ("ci", "prediction", "expected"),
+    [
+        ((0.5, 0.6), Prediction(high=0.75), PASS),
+        ((0.8, 0.9), Prediction(high=0.75), FAIL),
+        ((0.7, 0.8), Prediction(high=0.75), INCONCLUSIVE),
+        ((1.4, 1.6), Prediction(1.35, 1.9), PASS),
+        ((1.95, 2.1), Prediction(1.35, 1.9), FAIL),
+        ((1.2, 1.5), Prediction(1.35, 1.9), INCONCLUSIVE),
+        ((math.nan, math.nan), Prediction(low=0.9), INCONCLUSIVE),
+    ],
+)
+def test_verdict(ci, prediction, expected):
+    assert verdict(Estimate(sum(ci) / 2, *ci, 100), prediction) == expected
+
+
+def test_prediction_description():
+    assert Prediction(high=0.75).describe() == "<= 0.75"
+    assert Prediction(low=0.9).describe() == ">= 0.9"
+    assert Prediction(1.35, 1.9).describe() == "in [1.35, 1.9]"
+
+
+def test_evaluate_and_markdown():
+    rows = pd.DataFrame({"seed": np.repeat(np.arange(10), 3), "value": np.full(30, 0.5)})
+    claim = Claim("X-1", "x", "The value is small.", ("t",), "mean", lambda f: f["value"].mean(),
+                  Prediction(high=0.75))  # fmt: skip
+    row = evaluate(claim, rows, n_boot=50, seed=0, level=0.9)
+    assert row["verdict"] == PASS and row["value"] == 0.5 and row["ci_low"] == row["ci_high"] == 0.5
+    text = to_markdown(scorecard([row]), "Scorecard")
+    assert "1 PASS, 0 FAIL, 0 INCONCLUSIVE" in text and "| X-1 | **PASS** |" in text
+
+
+KAPPAS = [1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.2]
+# median curves (3 seeds at value, value - 0.01, value + 0.01) with known crossings
+CURVES = {
+    "krr": [0.60, 0.60, 0.60, 0.55, 0.45, 0.35, 0.33],
+    "two_layer": [0.62, 0.62, 0.60, 0.50, 0.35, 0.25, 0.22],
+    "three_layer_layerwise": [0.62, 0.62, 0.60, 0.40, 0.25, 0.15, 0.12],
+    "three_layer_joint": [0.62, 0.62, 0.60, 0.45, 0.28, 0.18, 0.15],
+}
+OVERLAP_W = [0.40, 0.40, 0.42, 0.55, 0.70, 0.80, 0.84]
+OVERLAP_H = [0.03, 0.03, 0.05, 0.10, 0.20, 0.25, 0.28]
+VAR_Y = 0.60
+
+
+def _row(experiment, learner, d, kappa, seed, metric, value, variant="default"):
+    return {"experiment": experiment, "learner": learner, "variant": variant, "d": d,
+            "d_eff": int(math.isqrt(d)), "kappa": kappa, "n": d**kappa, "seed": seed,
+            "stage": "final", "epoch": math.nan, "metric": metric, "value": value}  # fmt: skip
+
+
+def synthetic_tables(d=32):
+    sweep, ablation, levels = [], [], []
+    for seed, shift in zip(range(3), (0.0, -0.01, 0.01), strict=True):
+        levels += [_row("levels", "reference", d, math.nan, seed, "var_y", VAR_Y + shift),
+                   _row("levels", "reference", d, math.nan, seed, "level_deg4", 0.10 + shift)]
+        for learner, curve in CURVES.items():
+            for kappa, err in zip(KAPPAS, curve, strict=True):
+                sweep.append(_row("sweep", learner, d, kappa, seed, "test_mse", err + shift))
+                if learner.startswith("three"):
+                    w, h = OVERLAP_W[KAPPAS.index(kappa)], OVERLAP_H[KAPPAS.index(kappa)]
+                    sweep.append(_row("sweep", learner, d, kappa, seed, "overlap_W", w + shift))
+                    sweep.append(_row("sweep", learner, d, kappa, seed, "overlap_h", h + shift))
+        for kappa in (1.0, 2.0, 2.2):
+            base = CURVES["three_layer_layerwise"][KAPPAS.index(kappa)] + shift
+            for variant, factor in (("default", 1.0), ("reinit", 1.1), ("fresh_batches", 0.95)):
+                ablation.append(_row("ablation", "three_layer_layerwise", d, kappa, seed,
+                                     "test_mse", base * factor, variant))  # fmt: skip
+    frames = {"sweep": sweep, "ablation": ablation, "levels": levels}
+    return {name: pd.DataFrame(rows) for name, rows in frames.items()}
+
+
+SETTINGS = {
+    "below_threshold_kappa": 1.2, "below_threshold_ratio": 0.9, "ratio_vs_two_layer": 0.75,
+    "ratio_vs_krr": 0.6, "threshold_range": [1.35, 1.9], "joint_ratio_vs_two_layer": 0.85,
+    "joint_gap_vs_two_layer": 0.5, "overlap_rise": 0.25, "overlap_random_tolerance": 0.1,
+    "overlap_h_rise": 0.15, "overlap_w_ceiling": 0.95, "overlap_kappa_range": [1.3, 1.9],
+    "ablation_kappa": 1.8, "ablation_relative": 0.25, "slope_prediction": 1.5,
+    "slope_tolerance": 0.4, "bootstrap": 50, "bootstrap_seed": 0, "confidence": 0.9,
+}  # fmt: skip
+
+
+def test_depth_statistics_exact_values():
+    frame = depth_claims.select_rows(synthetic_tables())
+    assert depth_claims.below_threshold_ratio(frame, 1.2) == pytest.approx(0.62 / 0.60)
+    assert depth_claims.error_ratio(frame, "three_layer_layerwise", "two_layer") == \
+        pytest.approx(0.12 / 0.22)  # fmt: skip
+    assert depth_claims.error_ratio(frame, "three_layer_layerwise", "krr") == pytest.approx(0.12 / 0.33)
+    assert depth_claims.joint_gap(frame) == pytest.approx(0.03 / 0.22)
+    # midpoint (0.60 + 0.12) / 2 = 0.36 between kappa 1.6 (0.40) and 1.8 (0.25)
+    assert depth_claims.layerwise_threshold(frame) == pytest.approx(1.6 + 0.2 * 0.04 / 0.15)
+    assert depth_claims.overlap_rise(frame, "overlap_W", 1.2) == pytest.approx(0.44)
+    assert depth_claims.overlap_random_gap(frame, 1.2) == pytest.approx(
+        abs(0.40 - math.sqrt(5 / 32)))  # fmt: skip
+    # M_W midpoint (0.40 + 0.84) / 2 = 0.62 between 1.6 (0.55) and 1.8 (0.70)
+    assert depth_claims.overlap_midpoint(frame, "overlap_W") == pytest.approx(1.6 + 0.2 * 0.07 / 0.15)
+    assert depth_claims.ablation_change(frame, 1.8) == pytest.approx(0.1)
+    assert depth_claims.error_vs_quartic(frame) == pytest.approx(1.2)
+
+
+def test_depth_claims_verdicts_on_synthetic_tables():
+    frame = depth_claims.select_rows(synthetic_tables())
+    results = {c.claim_id: evaluate(c, frame, n_boot=50, seed=0, level=0.9)
+               for c in depth_claims.claims(SETTINGS)}  # fmt: skip
+    for cid in ("DEPTH-1", "DEPTH-2a", "DEPTH-2b", "DEPTH-3", "DEPTH-4a", "DEPTH-4b", "DEPTH-5a",
+                "DEPTH-5b", "DEPTH-5c", "DEPTH-5d", "DEPTH-5e", "DEPTH-5f", "DEPTH-6"):
+        assert results[cid]["verdict"] == PASS, (cid, results[cid])
+    assert results["DEPTH-7a"]["verdict"] == FAIL  # 0.12 > L4 = 0.10
+    assert results["DEPTH-7b"]["verdict"] == INCONCLUSIVE  # one dimension: no slope
+
+
+def test_collapse_slope_recovers_planted_exponent():
+    """Thresholds planted at n_c = d^1.5 exactly: kappa_c = 1.5 for every d, slope 1.5."""
+    rows = []
+    for d in (16, 32, 64):
+        for seed in range(2):
+            rows.append(_row("levels", "reference", d, math.nan, seed, "var_y", 1.0))
+            for kappa in (1.0, 1.25, 1.5, 1.75, 2.0):
+                err = 1.0 if kappa < 1.5 else 0.2  # midpoint 0.6, crossed between 1.25 and 1.5
+                rows.append(_row("sweep", "three_layer_layerwise", d, kappa, seed, "test_mse", err))
+    frame = pd.DataFrame(rows)
+    sweep, levels = frame[frame.learner != "reference"], frame[frame.learner == "reference"]
+    table = threshold_table(sweep, levels)
+    expected = 1.25 + 0.25 * 0.4 / 0.8
+    assert np.allclose(table["kappa_c"], expected)
+    slope = depth_claims.collapse_slope_statistic(pd.concat([sweep, levels]), "three_layer_layerwise")
+    assert slope == pytest.approx(expected)

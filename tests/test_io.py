@@ -1,0 +1,42 @@
+"""Atomic writes and provenance."""
+
+import pandas as pd
+import pytest
+
+from hdlearn.io import atomic_write_text, params_hash, provenance, read_provenance, write_table
+
+
+def test_params_hash_ignores_key_order_and_sees_values():
+    assert params_hash({"a": 1, "b": [1, 2]}) == params_hash({"b": [1, 2], "a": 1})
+    assert params_hash({"a": 1}) != params_hash({"a": 2})
+    assert len(params_hash({})) == 10
+
+
+def test_write_table_round_trip_with_provenance(tmp_path):
+    frame = pd.DataFrame({"seed": [0, 1], "value": [0.5, 0.25]})
+    path = tmp_path / "sub" / "cell.parquet"
+    write_table(frame, path, provenance({"d": 32}, device="cpu", seeds=[0, 1]))
+    pd.testing.assert_frame_equal(pd.read_parquet(path), frame)
+    record = read_provenance(path)
+    assert record["params"] == {"d": 32} and record["seeds"] == [0, 1]
+    assert record["params_hash"] == params_hash({"d": 32})
+    assert {"torch", "pandas", "python"} <= set(record["versions"])
+    assert list(path.parent.iterdir()) == [path]
+
+
+def test_failed_write_leaves_nothing_and_stale_temporaries_are_removed(tmp_path, monkeypatch):
+    path = tmp_path / "claims.md"
+    stale = tmp_path / ".claims.md.abc123.tmp"
+    stale.write_text("half")
+
+    def crash(*args):
+        raise RuntimeError("killed before the rename")
+
+    monkeypatch.setattr("hdlearn.io.os.replace", crash)
+    with pytest.raises(RuntimeError):
+        atomic_write_text("x", path)
+    assert list(tmp_path.iterdir()) == []  # neither the output nor any temporary file
+    monkeypatch.undo()
+    atomic_write_text("done\n", path)
+    assert path.read_text() == "done\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.md"]

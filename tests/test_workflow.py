@@ -1,0 +1,119 @@
+"""End to end: the whole DAG at smoke scale in a temporary copy of the repository.
+
+One module-scoped run serves every check: it is first interrupted (the process group killed)
+once a few cells are done, then finished; afterwards a second invocation must have nothing to
+do, a changed grid value must rerun only the cells that depend on it, and the report builds.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [str(Path(sys.executable).with_name("snakemake"))]
+FIGURES = list(yaml.safe_load((ROOT / "workflow" / "figures.yaml").read_text()))
+SMOKE = ["--config", "scale=smoke"]
+
+pytestmark = pytest.mark.slow
+
+
+def _snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*SNAKEMAKE, "--cores", "2", *SMOKE, *args],
+        cwd=workdir, capture_output=True, text=True, check=check,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("hdlearn")
+    for name in ("Snakefile", "environment.yml", "pyproject.toml"):
+        shutil.copy(ROOT / name, workdir / name)
+    for name in ("config", "workflow", "src"):
+        shutil.copytree(ROOT / name, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
+    cells = workdir / "results" / "smoke" / "cells" / "depth"
+
+    # 1. start, and kill the whole process group once three cells have finished
+    process = subprocess.Popen(
+        [*SNAKEMAKE, "--cores", "2", *SMOKE], cwd=workdir, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.time() + 240
+    while time.time() < deadline and len(list(cells.glob("*.parquet"))) < 3:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    survivors = {p: p.stat().st_mtime_ns for p in cells.glob("*.parquet")}
+
+    # 2. start again and finish
+    start = time.time()
+    finished = _snakemake(workdir)
+    return {"dir": workdir, "survivors": survivors, "seconds": time.time() - start,
+            "log": finished.stderr}  # fmt: skip
+
+
+def test_interrupted_run_keeps_finished_cells_and_no_partial_files(run):
+    assert len(run["survivors"]) >= 3
+    for path, mtime in run["survivors"].items():
+        assert path.stat().st_mtime_ns == mtime, f"{path.name} was recomputed"
+    leftovers = [p for p in (run["dir"] / "results").rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+    for path in (run["dir"] / "results").rglob("*.parquet"):
+        assert len(pd.read_parquet(path)) > 0
+
+
+def test_every_figure_notebook_and_scorecard_exists(run):
+    results = run["dir"] / "results" / "smoke"
+    for figure in FIGURES:
+        for path in (f"figures/{figure}.pdf", f"figures/{figure}.png", f"notebooks/{figure}.ipynb"):
+            assert (results / path).stat().st_size > 5_000, path
+    claims = pd.read_csv(results / "claims.csv")
+    assert {"claim_id", "paper", "statement", "value", "ci_low", "ci_high", "prediction",
+            "verdict"} <= set(claims.columns)  # fmt: skip
+    assert claims["claim_id"].str.startswith("DEPTH-").all() and len(claims) >= 7
+    assert set(claims["verdict"]) <= {"PASS", "FAIL", "INCONCLUSIVE"}
+    compute = pd.read_csv(results / "compute.csv")
+    assert set(compute["figure"]) == set(FIGURES) and (compute["wall_seconds"] > 0).all()
+    assert "DEPTH-1" in run["log"] or "DEPTH-1" in (results / "claims.md").read_text()
+
+
+def test_second_invocation_has_nothing_to_do(run):
+    start = time.time()
+    again = _snakemake(run["dir"], "-n")
+    assert "Nothing to be done" in again.stdout + again.stderr
+    assert time.time() - start < 15
+
+
+def test_changed_grid_value_reruns_only_dependent_cells(run, tmp_path):
+    override = tmp_path / "override.yaml"
+    override.write_text("scales:\n  smoke:\n    depth:\n      hyper:\n"
+                        "        stage2_epochs_coef: 1.5\n        two_layer_reg: 0.02\n")
+    plan = _snakemake(run["dir"], "-n", "--configfile", str(override), "--quiet", "rules")
+    counts = {}
+    for line in plan.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    assert counts["cell"] == 2 * 3  # two_layer cells: d in {16, 24} x 3 kappas
+    assert counts["aggregate"] == 1  # only the sweep table holds 2-layer cells
+
+
+def test_bad_config_is_refused_before_any_job(run):
+    refused = _snakemake(run["dir"], "-n", "--config", "scale=huge", check=False)
+    assert refused.returncode != 0
+    assert "config.scale: 'huge' is not allowed; allowed values: 'smoke', 'default', 'paper'" in (
+        refused.stderr + refused.stdout)  # fmt: skip
+
+
+def test_report(run):
+    report = run["dir"] / "results" / "smoke" / "report.html"
+    _snakemake(run["dir"], "--report", str(report))
+    assert report.stat().st_size > 50_000
