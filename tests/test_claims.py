@@ -60,15 +60,17 @@ VAR_Y = 0.60
 
 def _row(experiment, learner, d, kappa, seed, metric, value, variant="default"):
     return {"experiment": experiment, "learner": learner, "variant": variant, "d": d,
-            "d_eff": int(math.isqrt(d)), "kappa": kappa, "n": d**kappa, "seed": seed,
+            "d_eff": math.isqrt(d), "kappa": kappa, "n": d**kappa, "seed": seed,
             "stage": "final", "epoch": math.nan, "metric": metric, "value": value}  # fmt: skip
 
 
 def synthetic_tables(d=32):
     sweep, ablation, levels = [], [], []
     for seed, shift in zip(range(3), (0.0, -0.01, 0.01), strict=True):
-        levels += [_row("levels", "reference", d, math.nan, seed, "var_y", VAR_Y + shift),
-                   _row("levels", "reference", d, math.nan, seed, "level_deg4", 0.10 + shift)]
+        levels += [
+            _row("levels", "reference", d, math.nan, seed, "var_y", VAR_Y + shift),
+            _row("levels", "reference", d, math.nan, seed, "level_deg4", 0.10 + shift),
+        ]
         for learner, curve in CURVES.items():
             for kappa, err in zip(KAPPAS, curve, strict=True):
                 sweep.append(_row("sweep", learner, d, kappa, seed, "test_mse", err + shift))
@@ -100,7 +102,9 @@ def test_depth_statistics_exact_values():
     assert depth_claims.below_threshold_ratio(frame, 1.2) == pytest.approx(0.62 / 0.60)
     assert depth_claims.error_ratio(frame, "three_layer_layerwise", "two_layer") == \
         pytest.approx(0.12 / 0.22)  # fmt: skip
-    assert depth_claims.error_ratio(frame, "three_layer_layerwise", "krr") == pytest.approx(0.12 / 0.33)
+    assert depth_claims.error_ratio(frame, "three_layer_layerwise", "krr") == pytest.approx(
+        0.12 / 0.33
+    )
     assert depth_claims.joint_gap(frame) == pytest.approx(0.03 / 0.22)
     # midpoint (0.60 + 0.12) / 2 = 0.36 between kappa 1.6 (0.40) and 1.8 (0.25)
     assert depth_claims.layerwise_threshold(frame) == pytest.approx(1.6 + 0.2 * 0.04 / 0.15)
@@ -108,7 +112,9 @@ def test_depth_statistics_exact_values():
     assert depth_claims.overlap_random_gap(frame, 1.2) == pytest.approx(
         abs(0.40 - math.sqrt(5 / 32)))  # fmt: skip
     # M_W midpoint (0.40 + 0.84) / 2 = 0.62 between 1.6 (0.55) and 1.8 (0.70)
-    assert depth_claims.overlap_midpoint(frame, "overlap_W") == pytest.approx(1.6 + 0.2 * 0.07 / 0.15)
+    assert depth_claims.overlap_midpoint(frame, "overlap_W") == pytest.approx(
+        1.6 + 0.2 * 0.07 / 0.15
+    )
     assert depth_claims.ablation_change(frame, 1.8) == pytest.approx(0.1)
     assert depth_claims.error_vs_quartic(frame) == pytest.approx(1.2)
 
@@ -117,8 +123,21 @@ def test_depth_claims_verdicts_on_synthetic_tables():
     frame = depth_claims.select_rows(synthetic_tables())
     results = {c.claim_id: evaluate(c, frame, n_boot=50, seed=0, level=0.9)
                for c in depth_claims.claims(SETTINGS)}  # fmt: skip
-    for cid in ("DEPTH-1", "DEPTH-2a", "DEPTH-2b", "DEPTH-3", "DEPTH-4a", "DEPTH-4b", "DEPTH-5a",
-                "DEPTH-5b", "DEPTH-5c", "DEPTH-5d", "DEPTH-5e", "DEPTH-5f", "DEPTH-6"):
+    for cid in (
+        "DEPTH-1",
+        "DEPTH-2a",
+        "DEPTH-2b",
+        "DEPTH-3",
+        "DEPTH-4a",
+        "DEPTH-4b",
+        "DEPTH-5a",
+        "DEPTH-5b",
+        "DEPTH-5c",
+        "DEPTH-5d",
+        "DEPTH-5e",
+        "DEPTH-5f",
+        "DEPTH-6",
+    ):
         assert results[cid]["verdict"] == PASS, (cid, results[cid])
     assert results["DEPTH-7a"]["verdict"] == FAIL  # 0.12 > L4 = 0.10
     assert results["DEPTH-7b"]["verdict"] == INCONCLUSIVE  # one dimension: no slope
@@ -138,5 +157,7 @@ def test_collapse_slope_recovers_planted_exponent():
     table = threshold_table(sweep, levels)
     expected = 1.25 + 0.25 * 0.4 / 0.8
     assert np.allclose(table["kappa_c"], expected)
-    slope = depth_claims.collapse_slope_statistic(pd.concat([sweep, levels]), "three_layer_layerwise")
+    slope = depth_claims.collapse_slope_statistic(
+        pd.concat([sweep, levels]), "three_layer_layerwise"
+    )
     assert slope == pytest.approx(expected)

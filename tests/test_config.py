@@ -63,13 +63,17 @@ def test_unknown_key_lists_allowed_keys():
     config["scales"]["default"]["depth"]["sweep"]["kapas"] = [1.0]
     with pytest.raises(ConfigError) as error:
         validate_config(config, SCHEMA)
-    assert "config.scales.default.depth.sweep: unknown key(s) 'kapas'; allowed keys: d, " \
+    assert (
+        "config.scales.default.depth.sweep: unknown key(s) 'kapas'; allowed keys: d, "
         "kappas, learners" in str(error.value)
+    )
 
 
 def test_too_many_branches_for_d():
     config = _config(**{"scales/smoke/depth/target/branches": 5})
-    with pytest.raises(ConfigError, match=r"config.scales.smoke.depth.sweep.d: d = 16 is too small"):
+    with pytest.raises(
+        ConfigError, match=r"config.scales.smoke.depth.sweep.d: d = 16 is too small"
+    ):
         validate_config(config, SCHEMA)
 
 

@@ -43,7 +43,9 @@ def test_teacher_directions_are_orthonormal_and_branches_orthogonal():
     assert set(teacher.signs.unique().tolist()) == {-1.0, 1.0}
 
 
-@pytest.mark.parametrize(("normalisation", "variance"), [("factorial", 2 / 3), ("orthonormal", 2.0)])
+@pytest.mark.parametrize(
+    ("normalisation", "variance"), [("factorial", 2 / 3), ("orthonormal", 2.0)]
+)
 def test_hidden_feature_variance(normalisation, variance):
     """Var h* = Var P3(z) = 1/2 + 1/6 (He_k/k!) or 1 + 1 (orthonormal), by Monte Carlo."""
     teacher = _teacher(normalisation=normalisation)

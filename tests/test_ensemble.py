@@ -94,7 +94,9 @@ def test_frozen_layers_and_start_layer():
     common = dict(rules=rule, steps=10, batch_size=21)
     train_minibatch_gd(full, x, y, start_layer=0, generators=generators(seeds, "b"), **common)
     features = tail.hidden(x, 1)
-    train_minibatch_gd(tail, features, y, start_layer=1, generators=generators(seeds, "b"), **common)
+    train_minibatch_gd(
+        tail, features, y, start_layer=1, generators=generators(seeds, "b"), **common
+    )
     assert torch.allclose(full.weights[1], tail.weights[1], atol=1e-6)
     assert torch.equal(full.weights[0], tail.weights[0])
 

@@ -1,10 +1,10 @@
 """``hdlearn`` command line, called by the Snakemake rules (and usable by hand).
 
-    hdlearn run-cell  --paper depth --spec '<json>' --output cell.parquet [--device auto]
-    hdlearn aggregate --experiment sweep --output table.parquet cell1.parquet cell2.parquet ...
-    hdlearn claims    --settings '<json>' --csv claims.csv --md claims.md --title '...'
-    hdlearn compute   --mapping '<json>' --output compute.csv
-    hdlearn bench     depth-sweep [--d 32] [--output benchmarks/depth_sweep.json]
+hdlearn run-cell  --paper depth --spec '<json>' --output cell.parquet [--device auto]
+hdlearn aggregate --experiment sweep --output table.parquet cell1.parquet cell2.parquet ...
+hdlearn claims    --settings '<json>' --csv claims.csv --md claims.md --title '...'
+hdlearn compute   --mapping '<json>' --output compute.csv
+hdlearn bench     depth-sweep [--d 32] [--output benchmarks/depth_sweep.json]
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def _aggregate(args: argparse.Namespace) -> None:
     frames = [read_table(path).assign(experiment=args.experiment) for path in args.cells]
     table = pd.concat(frames, ignore_index=True)
     table = table[["experiment", *[c for c in table.columns if c != "experiment"]]]
-    write_table(table, args.output, provenance({"experiment": args.experiment, "cells": args.cells}))
+    write_table(
+        table, args.output, provenance({"experiment": args.experiment, "cells": args.cells})
+    )
     print(f"{args.output}: {len(table)} rows from {len(frames)} cells", file=sys.stderr)
 
 

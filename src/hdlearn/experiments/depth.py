@@ -88,12 +88,12 @@ COLUMNS = [
 
 def samples(d: int, kappa: float) -> int:
     """``n = floor(d^kappa)`` (at least 2), robust to round-off (``32^2.0`` is 1024)."""
-    return max(2, int(math.floor(d**kappa + 1e-9)))
+    return max(2, math.floor(d**kappa + 1e-9))
 
 
 def first_width(d: int, width_kappa: float, width_exponent: float) -> int:
     """``p1 = floor(n_max^width_exponent)`` with ``n_max = floor(d^width_kappa)`` (App. F.4)."""
-    return int(math.floor(samples(d, width_kappa) ** width_exponent + 1e-9))
+    return math.floor(samples(d, width_kappa) ** width_exponent + 1e-9)
 
 
 # --------------------------------------------------------------------------- grid expansion
@@ -103,8 +103,7 @@ def _cell_name(spec: Mapping[str, Any]) -> str:
     if spec["learner"] == "reference":
         return f"reference-d{spec['d']}-{params_hash(spec)}"
     return (
-        f"{spec['learner']}-{spec['variant']}-d{spec['d']}-k{spec['kappa']:.3f}"
-        f"-{params_hash(spec)}"
+        f"{spec['learner']}-{spec['variant']}-d{spec['d']}-k{spec['kappa']:.3f}-{params_hash(spec)}"
     )
 
 
@@ -202,8 +201,14 @@ class _Recorder:
     def add(self, stage: str, epoch: float, metric: str, values: torch.Tensor) -> None:
         for seed, value in zip(self.seeds, values.detach().cpu().tolist(), strict=True):
             self.rows.append(
-                {**self.fixed, "seed": seed, "stage": stage, "epoch": epoch, "metric": metric,
-                 "value": float(value)}  # fmt: skip
+                {
+                    **self.fixed,
+                    "seed": seed,
+                    "stage": stage,
+                    "epoch": epoch,
+                    "metric": metric,
+                    "value": float(value),
+                }
             )
 
     def frame(self) -> pd.DataFrame:
@@ -251,7 +256,9 @@ def _reference_levels(spec: Mapping[str, Any], device: torch.device) -> pd.DataF
     def draws():
         for start in range(0, total, chunk):
             size = min(chunk, total - start)
-            z = torch.stack([torch.randn(size, width, generator=g, dtype=torch.float64) for g in gens])
+            z = torch.stack(
+                [torch.randn(size, width, generator=g, dtype=torch.float64) for g in gens]
+            )
             yield z.to(device), teacher.label_of_z(z.to(device))
 
     for degree in spec["degrees"]:
@@ -348,7 +355,9 @@ class _Context:
         return int(self.hyper["stage1_epochs_coef"] * math.log(self.d))
 
     def stage2_epochs(self) -> int:
-        return int(self.hyper["stage2_epochs_coef"] * self.d ** self.hyper["stage2_epochs_exponent"])
+        return int(
+            self.hyper["stage2_epochs_coef"] * self.d ** self.hyper["stage2_epochs_exponent"]
+        )
 
     def late_divisor(self) -> float:
         """Divisor of the W2 / W3 gradients: the full ``n`` (authors' code) or the batch."""
@@ -366,7 +375,9 @@ class _Context:
             with torch.no_grad():
                 self.record.add(stage, epoch, "train_mse", _mse(model(x), y))
                 self.record.add(stage, epoch, "val_mse", _mse(model(self.x_val), self.y_val))
-                self.record.add(stage, epoch, "overlap_W", overlap_w(model.weights[0], self.teacher))
+                self.record.add(
+                    stage, epoch, "overlap_W", overlap_w(model.weights[0], self.teacher)
+                )
                 if model.depth == 3:
                     self.record.add(
                         stage, epoch, "overlap_h", overlap_h(model, self.x_val, self.teacher)
@@ -417,7 +428,9 @@ def _train_layerwise(ctx: _Context) -> EnsembleMLP:
     model = _three_layer_init(ctx)
     (x1, y1), (x2, y2), (x3, y3) = (ctx.train * 3)[:3] if len(ctx.train) == 1 else ctx.train
     stage1 = LayerRule(1, h["lr"] * math.sqrt(p1) / eps**2, ctx.batch, h["lr"] * h["reg1"])
-    epoch = ctx.run(model, "layer1", x1, y1, x1, y1, 0, [stage1], ctx.steps(ctx.stage1_epochs()), 0.0)
+    epoch = ctx.run(
+        model, "layer1", x1, y1, x1, y1, 0, [stage1], ctx.steps(ctx.stage1_epochs()), 0.0
+    )
     if ctx.spec["variant"] == "reinit":
         redraw_layer(model, 2, eps, ctx.gens("reinit", 2))
     f2 = h["layer2_lr_factor"] * h["lr"]
@@ -426,7 +439,9 @@ def _train_layerwise(ctx: _Context) -> EnsembleMLP:
     )
     with torch.no_grad():
         features = model.hidden(x2, 1)  # layer 1 is frozen from here on
-    ctx.run(model, "layer2", x2, y2, features, y2, 1, [stage2], ctx.steps(ctx.stage2_epochs()), epoch)
+    ctx.run(
+        model, "layer2", x2, y2, features, y2, 1, [stage2], ctx.steps(ctx.stage2_epochs()), epoch
+    )
     del features
     _fit_readout(model, x3, y3, h["ridge_lambda"])
     return model

@@ -13,6 +13,7 @@ trajectory it follows when trained alone (tested bit for bit on the CPU).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,7 +54,9 @@ class EnsembleMLP:
         """Run the network from the post-activation ``h`` of hidden ``layer`` to the output."""
         for index in range(layer, self.depth - 1):
             h = torch.relu(
-                torch.baddbmm(self.biases[index][:, None, :], h, self.weights[index].transpose(1, 2))
+                torch.baddbmm(
+                    self.biases[index][:, None, :], h, self.weights[index].transpose(1, 2)
+                )
             )
         return (h @ self.weights[-1].transpose(1, 2)).squeeze(-1)
 
@@ -81,7 +84,7 @@ def init_mlp(
     weights: list[list[torch.Tensor]] = [[] for _ in widths[1:]]
     biases: list[list[torch.Tensor]] = [[] for _ in widths[1:-1]]
     for gen in generators:
-        for layer, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+        for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(widths)):
             scale = first_scale if layer == 0 else later_scale
             w = torch.randn(fan_out, fan_in, generator=gen) * (scale / fan_in**0.5)
             weights[layer].append(w)
@@ -103,5 +106,7 @@ def redraw_layer(
     """Re-initialise weight ``layer`` (1-based) in place as ``scale N(0, 1/fan_in)`` per member."""
     current = model.weights[layer - 1]
     _, fan_out, fan_in = current.shape
-    fresh = [torch.randn(fan_out, fan_in, generator=gen) * (scale / fan_in**0.5) for gen in generators]
+    fresh = [
+        torch.randn(fan_out, fan_in, generator=gen) * (scale / fan_in**0.5) for gen in generators
+    ]
     model.weights[layer - 1] = torch.stack(fresh).to(current.device)

@@ -8,7 +8,7 @@ import torch
 def gaussian_inputs(
     n: int, d: int, generators: list[torch.Generator], device: torch.device
 ) -> torch.Tensor:
-    """``x ~ N(0, I_d)``: a float32 tensor of shape ``(E, n, d)``, member ``e`` from ``generators[e]``.
+    """``x ~ N(0, I_d)`` of shape ``(E, n, d)`` (float32), member ``e`` from ``generators[e]``.
 
     Drawn on the CPU and moved to ``device``, so CPU and GPU runs see the same samples.
     """

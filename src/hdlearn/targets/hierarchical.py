@@ -27,7 +27,7 @@ from hdlearn.targets.hermite import hermite
 
 def effective_dimension(d: int, eps1: float) -> int:
     """``d_eff = floor(d^eps1)``, robust to float round-off (``16^0.5`` is 4, not 3)."""
-    return int(math.floor(d**eps1 + 1e-9))
+    return math.floor(d**eps1 + 1e-9)
 
 
 @dataclass(frozen=True)

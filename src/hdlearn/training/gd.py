@@ -44,13 +44,13 @@ def log_spaced_checkpoints(total_steps: int, count: int) -> list[int]:
     if total_steps <= 0:
         return [0]
     inner = np.geomspace(1, total_steps, num=max(count, 2))
-    return sorted({0, total_steps, *(int(round(s)) for s in inner)})
+    return sorted({0, total_steps, *(round(s) for s in inner)})
 
 
 def minibatch_indices(
     generators: list[torch.Generator], n: int, batch_size: int, device: torch.device
 ) -> torch.Tensor:
-    """``(E, batch_size)`` indices, member ``e`` a uniform subset of ``range(n)`` from its generator."""
+    """``(E, batch_size)`` indices: member ``e`` draws a uniform subset of ``range(n)``."""
     rows = [torch.randperm(n, generator=gen)[:batch_size] for gen in generators]
     return torch.stack(rows).to(device)
 

@@ -145,7 +145,8 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
     return [
         claim("DEPTH-1", f"Below threshold (kappa <= {below}) no network beats "
               f"{s['below_threshold_ratio']} Var(y).", "min E/Var(y)",
-              lambda f: below_threshold_ratio(f, below), Prediction(low=s["below_threshold_ratio"])),
+              lambda f: below_threshold_ratio(f, below),
+              Prediction(low=s["below_threshold_ratio"])),
         claim("DEPTH-2a", "At the largest kappa, the layer-wise 3-layer net beats the 2-layer net.",
               "E_3Lw/E_2L", lambda f: error_ratio(f, LAYERWISE, "two_layer"),
               Prediction(high=s["ratio_vs_two_layer"]), ("sweep",)),
@@ -163,7 +164,7 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
         claim("DEPTH-5a", "M_W of the layer-wise net rises from its random value.",
               "M_W rise", lambda f: overlap_rise(f, "overlap_W", below),
               Prediction(low=s["overlap_rise"]), ("sweep",)),
-        claim("DEPTH-5b", f"Below threshold M_W stays at its random value sqrt(d_eff/d).",
+        claim("DEPTH-5b", "Below threshold M_W stays at its random value sqrt(d_eff/d).",
               "max |M_W - sqrt(d_eff/d)|", lambda f: overlap_random_gap(f, below),
               Prediction(high=s["overlap_random_tolerance"]), ("sweep",)),
         claim("DEPTH-5c", "M_h rises from about 0 above threshold.", "M_h rise",
