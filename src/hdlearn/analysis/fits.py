@@ -102,7 +102,10 @@ def bootstrap(
     The interval is the percentile interval of the finite resampled statistics ``T*``:
     ``[q_{(1-level)/2}(T*), q_{(1+level)/2}(T*)]`` (linearly interpolated quantiles; Efron &
     Tibshirani 1993, ch. 13). If fewer than half of the resamples are finite the interval is
-    ``(NaN, NaN)``. Deterministic for a fixed ``seed``.
+    ``(NaN, NaN)``. Deterministic for a fixed ``seed``. A statistic must not depend on the
+    order or the names of the groups, only on which groups were drawn how often: resamples
+    that draw the same multiset of groups are evaluated once (with few seeds, most are
+    repeats: 3 seeds give only 10 distinct multisets).
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie in (0, 1), got {level}")
@@ -116,13 +119,17 @@ def bootstrap(
     sizes = np.array([p.size for p in positions])
     rng = np.random.default_rng(seed)
     resampled = np.empty(n_boot, dtype=np.float64)
+    memo: dict[tuple[int, ...], float] = {}
     for b in range(n_boot):
-        draw = rng.integers(0, groups.size, size=groups.size)
-        rows = np.concatenate([positions[j] for j in draw])
-        labels = np.repeat([f"{groups[j]}#{k}" for k, j in enumerate(draw)], sizes[draw])
-        sample = data.iloc[rows].reset_index(drop=True)
-        sample[by] = labels
-        resampled[b] = float(statistic(sample))
+        draw = np.sort(rng.integers(0, groups.size, size=groups.size))
+        key = tuple(draw.tolist())
+        if key not in memo:
+            rows = np.concatenate([positions[j] for j in draw])
+            labels = np.repeat([f"{groups[j]}#{k}" for k, j in enumerate(draw)], sizes[draw])
+            sample = data.iloc[rows].reset_index(drop=True)
+            sample[by] = labels
+            memo[key] = float(statistic(sample))
+        resampled[b] = memo[key]
     finite = resampled[np.isfinite(resampled)]
     if 2 * finite.size < n_boot:
         return Estimate(value, float("nan"), float("nan"), int(finite.size))
