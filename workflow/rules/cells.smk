@@ -5,18 +5,18 @@
 rule cell:
     output:
         "results/{scale}/cells/{paper}/{cell}.parquet",
-    params:
-        spec=get_cell_spec,
-        device=config["device"],
     log:
         "results/{scale}/logs/cell/{paper}/{cell}.log",
     benchmark:
         "results/{scale}/benchmarks/cell/{paper}/{cell}.tsv"
-    resources:
-        gpu=get_cell_gpu,
-    threads: 1
     conda:
         "../../environment.yml"
+    threads: 1
+    resources:
+        gpu=get_cell_gpu,
+    params:
+        spec=get_cell_spec,
+        device=config["device"],
     shell:
         "hdlearn run-cell --paper {wildcards.paper} --device {params.device} --threads {threads} "
         "--spec {params.spec:q} --output {output} > {log} 2>&1"

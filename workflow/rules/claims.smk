@@ -12,15 +12,15 @@ rule claims:
             category="Claims scorecard",
             labels={"table": "claims", "scale": "{scale}"},
         ),
-    params:
-        settings=get_claims_settings,
-        title="hdlearn claims scorecard ({scale} scale)",
     log:
         "results/{scale}/logs/claims/claims.log",
     benchmark:
         "results/{scale}/benchmarks/claims/claims.tsv"
     conda:
         "../../environment.yml"
+    params:
+        settings=get_claims_settings,
+        title="hdlearn claims scorecard ({scale} scale)",
     shell:
         "hdlearn claims --settings {params.settings:q} --title {params.title:q} "
         "--csv {output.csv} --md {output.md} > {log} 2>&1"
@@ -31,11 +31,11 @@ rule compute:
         get_figures,
     output:
         "results/{scale}/compute.csv",
-    params:
-        mapping=get_benchmark_mapping,
     log:
         "results/{scale}/logs/compute/compute.log",
     conda:
         "../../environment.yml"
+    params:
+        mapping=get_benchmark_mapping,
     shell:
         "hdlearn compute --mapping {params.mapping:q} --output {output} > {log} 2>&1"

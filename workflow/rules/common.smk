@@ -113,7 +113,9 @@ def get_claims_settings(wildcards):
 
 
 def get_figures(wildcards):
-    return [path for figure in FIGURES for path in figure_paths(wildcards.scale, figure)]
+    return [
+        path for figure in FIGURES for path in figure_paths(wildcards.scale, figure)
+    ]
 
 
 def get_benchmark_mapping(wildcards):
@@ -124,7 +126,9 @@ def get_benchmark_mapping(wildcards):
         paper = spec["paper"]
         files = [f"results/{scale}/benchmarks/figure/{figure}.tsv"]
         for experiment in spec["tables"].values():
-            files.append(f"results/{scale}/benchmarks/aggregate/{paper}/{experiment}.tsv")
+            files.append(
+                f"results/{scale}/benchmarks/aggregate/{paper}/{experiment}.tsv"
+            )
             files += [
                 f"results/{scale}/benchmarks/cell/{paper}/{cell}.tsv"
                 for cell in PLAN[scale][paper][experiment]

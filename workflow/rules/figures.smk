@@ -17,15 +17,15 @@ rule figure:
             labels={"figure": "{figure}", "scale": "{scale}"},
         ),
         notebook="results/{scale}/notebooks/{figure}.ipynb",
-    params:
-        parameters=get_papermill_parameters,
-        caption=get_figure_caption,
     log:
         "results/{scale}/logs/figure/{figure}.log",
     benchmark:
         "results/{scale}/benchmarks/figure/{figure}.tsv"
     conda:
         "../../environment.yml"
+    params:
+        parameters=get_papermill_parameters,
+        caption=get_figure_caption,
     shell:
         "papermill {input.nb} {output.notebook} {params.parameters} -k python3 "
         "--log-output > {log} 2>&1"
