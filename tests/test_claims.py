@@ -43,6 +43,8 @@ def test_evaluate_and_markdown():
     assert row["verdict"] == PASS and row["value"] == 0.5 and row["ci_low"] == row["ci_high"] == 0.5
     text = to_markdown(scorecard([row]), "Scorecard")
     assert "1 PASS, 0 FAIL, 0 INCONCLUSIVE" in text and "| X-1 | **PASS** |" in text
+    bars = scorecard([{**row, "statistic": "|a-b|"}])
+    assert "| \\|a-b\\| <= 0.75 |" in to_markdown(bars, "Scorecard")
 
 
 KAPPAS = [1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.2]

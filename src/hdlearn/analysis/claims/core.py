@@ -103,8 +103,9 @@ def to_markdown(card: pd.DataFrame, title: str) -> str:
     lines.append("|---|---|---|---|---|")
     for row in card.itertuples():
         measured = f"{row.value:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]"
+        cells = [f"{row.statistic} {row.prediction}", str(row.statement)]
+        prediction, statement = (cell.replace("|", "\\|") for cell in cells)
         lines.append(
-            f"| {row.claim_id} | **{row.verdict}** | {measured} | {row.statistic} "
-            f"{row.prediction} | {row.statement} |"
+            f"| {row.claim_id} | **{row.verdict}** | {measured} | {prediction} | {statement} |"
         )
     return "\n".join(lines) + "\n"
