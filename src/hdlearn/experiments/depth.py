@@ -137,30 +137,23 @@ def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
             spec = {k: v for k, v in spec.items() if k not in ("p1", "checkpoints", "val_samples")}
         return spec
 
-    sweep = depth["sweep"]
-    out["sweep"] = {
-        _cell_name(s): s
-        for d in sweep["d"]
-        for kappa in sweep["kappas"]
-        for learner in sweep["learners"]
-        for s in [learner_cell(learner, "default", d, kappa)]
-    }
-    ablation = depth["ablation"]
-    out["ablation"] = {
-        _cell_name(s): s
-        for d in ablation["d"]
-        for kappa in ablation["kappas"]
-        for variant in ("default", *ablation["variants"])
-        for s in [learner_cell("three_layer_layerwise", variant, d, kappa)]
-    }
-    dynamics = depth["dynamics"]
-    out["dynamics"] = {
-        _cell_name(s): s
-        for d in dynamics["d"]
-        for kappa in dynamics["kappas"]
-        for learner in dynamics["learners"]
-        for s in [learner_cell(learner, "default", d, kappa)]
-    }
+    def grid(block: Mapping[str, Any], pairs: list[tuple[str, str]]) -> dict[str, dict]:
+        """Cells for every ``(learner, variant)`` pair at every ``(d, kappa)`` of ``block``."""
+        specs = [
+            learner_cell(learner, variant, d, kappa)
+            for d in block["d"]
+            for kappa in block["kappas"]
+            for learner, variant in pairs
+        ]
+        return {_cell_name(spec): spec for spec in specs}
+
+    sweep, ablation, dynamics = depth["sweep"], depth["ablation"], depth["dynamics"]
+    out["sweep"] = grid(sweep, [(learner, "default") for learner in sweep["learners"]])
+    out["ablation"] = grid(
+        ablation,
+        [("three_layer_layerwise", v) for v in ("default", *ablation["variants"])],
+    )
+    out["dynamics"] = grid(dynamics, [(learner, "default") for learner in dynamics["learners"]])
     all_d = sorted({int(d) for exp in ("sweep", "ablation", "dynamics") for d in depth[exp]["d"]})
     out["levels"] = {
         _cell_name(s): s
