@@ -17,6 +17,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from hdlearn.analysis.claims import PAPERS as CLAIM_PAPERS
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [str(Path(sys.executable).with_name("snakemake"))]
 FIGURES = list(yaml.safe_load((ROOT / "workflow" / "figures.yaml").read_text()))
@@ -83,7 +85,10 @@ def test_every_figure_notebook_and_scorecard_exists(run):
     claims = pd.read_csv(results / "claims.csv")
     assert {"claim_id", "paper", "statement", "value", "ci_low", "ci_high", "prediction",
             "verdict"} <= set(claims.columns)  # fmt: skip
-    assert claims["claim_id"].str.startswith("DEPTH-").all() and len(claims) >= 7
+    # every registered paper contributes its claims, each id prefixed by the paper's tag
+    assert set(claims["paper"]) == set(CLAIM_PAPERS)
+    assert claims["claim_id"].str.match(r"^[A-Z]+-[0-9]+[a-z]?$").all()
+    assert len(claims[claims["paper"] == "depth"]) >= 7
     assert set(claims["verdict"]) <= {"PASS", "FAIL", "INCONCLUSIVE"}
     compute = pd.read_csv(results / "compute.csv")
     assert set(compute["figure"]) == set(FIGURES) and (compute["wall_seconds"] > 0).all()
