@@ -117,7 +117,9 @@ def test_depth_statistics_exact_values():
     assert depth_claims.overlap_midpoint(frame, "overlap_W") == pytest.approx(
         1.6 + 0.2 * 0.07 / 0.15
     )
-    assert depth_claims.ablation_change(frame, 1.8) == pytest.approx(0.1)
+    assert depth_claims.ablation_change(frame, 1.8, "reinit") == pytest.approx(0.1)
+    assert depth_claims.ablation_change(frame, 1.8, "fresh_batches") == pytest.approx(0.05)
+    assert math.isnan(depth_claims.ablation_change(frame, 1.8, "no_such_variant"))
     assert depth_claims.error_vs_quartic(frame) == pytest.approx(1.2)
 
 
@@ -138,7 +140,8 @@ def test_depth_claims_verdicts_on_synthetic_tables():
         "DEPTH-5d",
         "DEPTH-5e",
         "DEPTH-5f",
-        "DEPTH-6",
+        "DEPTH-6a",
+        "DEPTH-6b",
     ):
         assert results[cid]["verdict"] == PASS, (cid, results[cid])
     assert results["DEPTH-7a"]["verdict"] == FAIL  # 0.12 > L4 = 0.10
