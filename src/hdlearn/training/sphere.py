@@ -44,7 +44,7 @@ def init_student(
     random_signs: bool,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``U`` with unit rows uniform on the sphere and ``c = +-c_scale`` (random signs) or
-    ``c = c_scale`` (all equal), per member from its generator. float64 on the CPU, then moved."""  # fmt: skip
+    ``c = c_scale`` (all equal), per member from its generator; float64, then moved."""
     us, cs = [], []
     for gen in generators:
         us.append(unit_rows(torch.randn(m, d, generator=gen, dtype=torch.float64)))
@@ -82,7 +82,7 @@ def train_sample_student(
     betas: tuple[float, float] = (0.9, 0.999),
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Full-batch Adam on ``sum_e mean_n (f_e - y_e)^2`` with neurons renormalised after
-    each step. ``x`` is ``(E, n, d)``, ``y`` ``(E, n)``; returns the trained ``(U, c)``."""  # fmt: skip
+    each step. ``x`` is ``(E, n, d)``, ``y`` ``(E, n)``; returns the trained ``(U, c)``."""
     u = u.to(x.dtype).clone().requires_grad_(True)
     c = c.to(x.dtype).clone().requires_grad_(True)
     opt = torch.optim.Adam([u, c], lr=lr, betas=betas)
@@ -120,7 +120,7 @@ def train_population_student(
     lr: float,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Adam on the summed :func:`population_loss` of the members, neurons renormalised after
-    each step; ``w`` is the teacher ``(E, r, d)``. Returns the trained ``(U, c)``."""  # fmt: skip
+    each step; ``w`` is the teacher ``(E, r, d)``. Returns the trained ``(U, c)``."""
     w = w.to(u.dtype)
     u = u.clone().requires_grad_(True)
     c = c.clone().requires_grad_(True)

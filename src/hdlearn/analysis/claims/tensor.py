@@ -174,7 +174,8 @@ def _cell_means(frame: pd.DataFrame, experiment: str, metric: str) -> pd.DataFra
 
 
 def recovery_at_small_rank(frame: pd.DataFrame, rho: float) -> float:
-    """min over cells with ``r <= round(rho d^1.5)`` of the population-GD seed-mean frac(ov > 0.9)."""
+    """min over cells with ``r <= round(rho d^1.5)`` of the population-GD seed-mean
+    frac(ov > 0.9)."""
     cells = _cell_means(frame, "population", "frac_ov")
     if cells.empty:
         return math.nan
