@@ -291,8 +291,8 @@ def test_student_statistics():
 def test_crossover_exponent_is_exact_for_scaled_curves():
     errors = [0.0, 0.05, 0.15]
     frame = pd.concat([
-        _student(16, dict(zip([4, 8, 16], errors)), 640),
-        _student(32, dict(zip([8, 16, 32], errors)), 2560),
+        _student(16, dict(zip([4, 8, 16], errors, strict=True)), 640),
+        _student(32, dict(zip([8, 16, 32], errors, strict=True)), 2560),
     ])  # fmt: skip
     rc = ct.crossover_ranks(frame, "quadratic", 2, 0.1)
     assert rc[16] == pytest.approx(math.sqrt(8 * 16)) and rc[32] == pytest.approx(2 * rc[16])
