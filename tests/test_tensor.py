@@ -196,11 +196,10 @@ def test_expand_smoke_grid():
     plan = tensor.expand(block, CONFIG["presets"]["tensor"])
     assert set(plan) == set(tensor.EXPERIMENTS)
     for spec in plan["student"].values():
-        cap = min(
-            2 * generic_rank(spec["d"]), block["student"]["max_r_over_n_per_d"] * spec["n"] / 16
-        )
-        assert spec["r"] <= cap and spec["steps"] == 800 and spec["m"] == 2 * spec["r"]
-    assert {s["r"] for s in plan["population"].values()} == {16, 32, 64}
+        per_d = block["student"]["max_r_over_n_per_d"] * spec["n"] / 16
+        assert max(spec["ranks"]) <= min(2 * generic_rank(spec["d"]), per_d)
+        assert spec["steps"] == 800 and spec["width_factors"] == [2]
+    assert [s["ranks"] for s in plan["population"].values()] == [[16, 32, 64]]
     names = [n for cells in plan.values() for n in cells]
     assert len(names) == len(set(names))
 
@@ -208,21 +207,25 @@ def test_expand_smoke_grid():
 def test_default_grid_has_the_claims_cells():
     block = CONFIG["scales"]["default"]["tensor"]
     plan = tensor.expand(block, CONFIG["presets"]["tensor"])
-    for d in (16, 24, 32):
-        cells = [s for s in plan["student"].values() if s["d"] == d and s["m"] == 2 * s["r"]]
-        for budget in ("quadratic", "half_d3"):
-            ratios = [s["r"] * d / s["n"] for s in cells if s["budget"] == budget]
-            assert min(ratios) <= 0.25 and max(ratios) >= 1.0
+    for spec in plan["student"].values():
+        ratios = [r * spec["d"] / spec["n"] for r in spec["ranks"]]
+        assert min(ratios) <= 0.25 and max(ratios) >= 1.0
 
 
 def test_run_cells_tiny():
     base = {"paper": "tensor", "seeds": [0, 1], "threshold": 0.9}
     student = tensor.run_cell({**base, "learner": "student", "activation": "he3", "d": 6,
-                               "r": 2, "m": 4, "n": 300, "budget": "quadratic", "steps": 100,
-                               "lr": 0.01, "c_init": 0.1, "test_samples": 500}, CPU)  # fmt: skip
+                               "ranks": [2], "width_factors": [1, 2], "n": 300,
+                               "budget": "quadratic", "steps": 100, "lr": 0.01, "c_init": 0.1,
+                               "test_samples": 500}, CPU)  # fmt: skip
     assert list(student.columns) == tensor.COLUMNS
     assert set(student["metric"]) == {"train_rel_err", "test_rel_err", "mean_ov", "frac_ov"}
-    assert len(student) == 8 and (student["n_over_d3"] == 300 / tensor_dimension(6)).all()
+    assert set(student["m"]) == {2, 4} and len(student) == 16
+    assert (student["n_over_d3"] == 300 / tensor_dimension(6)).all()
+    control = tensor.run_cell({**base, "learner": "population_gd", "activation": "he2", "d": 6,
+                               "ranks": [2, 3], "width_factor": 1, "steps": 20, "lr": 0.02,
+                               "c_init": 0.5}, CPU)  # fmt: skip
+    assert set(control["r"]) == {2, 3} and (control["activation"] == "he2").all()
     power = tensor.run_cell({**base, "learner": "power_iteration", "d": 6, "ranks": [2, 4],
                              "restarts": 8, "iterations": 20}, CPU)  # fmt: skip
     assert set(power["r"]) == {2, 4} and set(power["metric"]) == {"success", "distinct", "frac_ov"}

@@ -107,7 +107,7 @@ def budget_samples(d: int, budget: str, quadratic_coef: float, d3_fraction: floa
 
 def _cell_name(spec: Mapping[str, Any]) -> str:
     parts = [spec["learner"], f"d{spec['d']}"]
-    for key, short in (("budget", ""), ("r", "r"), ("m", "m"), ("activation", "")):
+    for key, short in (("budget", ""), ("activation", "")):
         if key in spec:
             parts.append(f"{short}{spec[key]}")
     return "-".join(parts) + f"-{params_hash(spec)}"
@@ -141,34 +141,34 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
         for budget in e2["budgets"]:
             n = budget_samples(d, budget, e2["quadratic_coef"], e2["d3_fraction"])
             cap = min(e2["max_r_over_rgen"] * generic_rank(d), e2["max_r_over_n_per_d"] * n / d)
-            for r in ranks(d, e2["rhos"], cap):
-                for factor in e2["width_factors"]:
-                    student.append(
-                        {
-                            "paper": PAPER, "learner": "student", "activation": "he3",
-                            "d": int(d), "r": r, "m": max(1, round(factor * r)), "n": n,
-                            "budget": budget, "steps": hyper["student_steps"],
-                            "lr": hyper["student_lr"], "c_init": hyper["student_c_init"],
-                            "test_samples": e2["test_samples"], "threshold": threshold,
-                            "seeds": list(e2["seeds"]),
-                        }
-                    )  # fmt: skip
+            student.append(
+                {
+                    "paper": PAPER, "learner": "student", "activation": "he3", "d": int(d),
+                    "n": n, "budget": budget, "ranks": ranks(d, e2["rhos"], cap),
+                    "width_factors": list(e2["width_factors"]),
+                    "steps": hyper["student_steps"], "lr": hyper["student_lr"],
+                    "c_init": hyper["student_c_init"], "test_samples": e2["test_samples"],
+                    "threshold": threshold, "seeds": list(e2["seeds"]),
+                }
+            )  # fmt: skip
     out["student"] = named(student)
 
-    def population_cell(d: int, r: int, m: int, activation: str, seeds: list[int]) -> dict:
+    def population_cell(d: int, rs: list[int], factor: float, activation: str, seeds) -> dict:
         return {
             "paper": PAPER, "learner": "population_gd", "activation": activation, "d": int(d),
-            "r": r, "m": m, "steps": hyper["population_steps"], "lr": hyper["population_lr"],
-            "c_init": hyper["population_c_init"], "threshold": threshold,
-            "seeds": list(seeds),
+            "ranks": rs, "width_factor": factor, "steps": hyper["population_steps"],
+            "lr": hyper["population_lr"], "c_init": hyper["population_c_init"],
+            "threshold": threshold, "seeds": list(seeds),
         }  # fmt: skip
 
     e3 = block["population"]
     out["population"] = named(
-        population_cell(d, r, max(1, round(e3["width_factor"] * r)), "he3", e3["seeds"])
+        population_cell(
+            d, ranks(d, e3["rhos"], e3["max_r_over_rgen"] * generic_rank(d)),
+            e3["width_factor"], "he3", e3["seeds"],
+        )
         for d in e3["d"]
-        for r in ranks(d, e3["rhos"], e3["max_r_over_rgen"] * generic_rank(d))
-    )
+    )  # fmt: skip
     pw = block["power"]
     out["power"] = named(
         {
@@ -181,17 +181,17 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     )  # fmt: skip
     ctl = block["control"]
     out["control"] = named(
-        population_cell(d, r, r, "he2", ctl["seeds"]) for d in ctl["d"] for r in ctl["r"]
+        population_cell(d, sorted(ctl["r"]), 1, "he2", ctl["seeds"]) for d in ctl["d"]
     )
     ls = block["least_squares"]
     out["least_squares"] = named(
         {
             "paper": PAPER, "learner": "least_squares", "activation": "he3", "d": int(d),
-            "r": r, "n_over_d3": list(ls["n_over_d3"]), "test_samples": ls["test_samples"],
+            "ranks": sorted({max(1, round(d**p)) for p in ls["rank_exponents"]}),
+            "n_over_d3": list(ls["n_over_d3"]), "test_samples": ls["test_samples"],
             "seeds": list(ls["seeds"]),
         }
         for d in ls["d"]
-        for r in sorted({max(1, round(d**p)) for p in ls["rank_exponents"]})
     )  # fmt: skip
     return out
 
@@ -252,22 +252,29 @@ def _bookkeeping(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
 
 
 def _student(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
-    """E2: the finite-sample student, all seeds as one ensemble (float32)."""
-    seeds, d, r, m, n = spec["seeds"], spec["d"], spec["r"], spec["m"], spec["n"]
-    w = _teacher(seeds, d, r, device)
-    x = _inputs(seeds, n, d, r, "train", device).float()
-    x_test = _inputs(seeds, spec["test_samples"], d, r, "test", device).float()
-    y, y_test = committee_labels(x, w, "he3"), committee_labels(x_test, w, "he3")
-    u, c = init_student(
-        m, d, spec["c_init"] / math.sqrt(m), generators(seeds, "init", d, r, m, n), device,
-        random_signs=True,
-    )  # fmt: skip
-    u, c = _train_sample(x, y, u, c, activation="he3", steps=spec["steps"], lr=spec["lr"])
+    """E2: the finite-sample student at one ``(d, n)``, every ``r`` and width in turn, all
+    seeds as one ensemble (float32)."""
+    seeds, d, n = spec["seeds"], spec["d"], spec["n"]
     record = _Recorder(seeds)
-    fixed = {key: spec[key] for key in ("learner", "d", "r", "m", "n", "budget")}
-    record.add(fixed, "train_rel_err", relative_error(student_predict(x, u, c, "he3"), y))
-    record.add(fixed, "test_rel_err", relative_error(student_predict(x_test, u, c, "he3"), y_test))
-    _overlap_rows(record, fixed, u, w, spec["threshold"])
+    for r in spec["ranks"]:
+        w = _teacher(seeds, d, r, device)
+        x = _inputs(seeds, n, d, r, "train", device).float()
+        x_test = _inputs(seeds, spec["test_samples"], d, r, "test", device).float()
+        y, y_test = committee_labels(x, w, "he3"), committee_labels(x_test, w, "he3")
+        for factor in spec["width_factors"]:
+            m = max(1, round(factor * r))
+            u, c = init_student(
+                m, d, spec["c_init"] / math.sqrt(m), generators(seeds, "init", d, r, m, n),
+                device, random_signs=True,
+            )  # fmt: skip
+            u, c = _train_sample(x, y, u, c, activation="he3", steps=spec["steps"], lr=spec["lr"])
+            fixed = {"learner": "student", "d": d, "r": r, "m": m, "n": n,
+                     "budget": spec["budget"]}  # fmt: skip
+            train = relative_error(student_predict(x, u, c, "he3"), y)
+            test = relative_error(student_predict(x_test, u, c, "he3"), y_test)
+            record.add(fixed, "train_rel_err", train)
+            record.add(fixed, "test_rel_err", test)
+            _overlap_rows(record, fixed, u, w, spec["threshold"])
     return record.frame()
 
 
@@ -278,20 +285,24 @@ def _overlap_rows(record: _Recorder, fixed, u, w, threshold: float) -> None:
 
 
 def _population(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
-    """E3 (i) and the He2 control: Adam on the exact population loss in Gram form (float64)."""
-    seeds, d, r, m = spec["seeds"], spec["d"], spec["r"], spec["m"]
+    """E3 (i) and the He2 control: Adam on the exact population loss in Gram form (float64),
+    every ``r`` of one ``d`` in turn."""
+    seeds, d = spec["seeds"], spec["d"]
     degree = 2 if spec["activation"] == "he2" else 3
-    w = _teacher(seeds, d, r, device)
-    u, c = init_student(
-        m, d, spec["c_init"] * r / m, generators(seeds, "init", d, r, m), device,
-        random_signs=False,
-    )  # fmt: skip
-    u, c = train_population_student(w, u, c, degree=degree, steps=spec["steps"], lr=spec["lr"])
     record = _Recorder(seeds)
-    fixed = {key: spec[key] for key in ("learner", "activation", "d", "r", "m")}
-    with torch.no_grad():
-        record.add(fixed, "test_rel_err", population_loss(u, c, w, degree).clamp_min(0.0))
-    _overlap_rows(record, fixed, u, w, spec["threshold"])
+    for r in spec["ranks"]:
+        m = max(1, round(spec["width_factor"] * r))
+        w = _teacher(seeds, d, r, device)
+        u, c = init_student(
+            m, d, spec["c_init"] * r / m, generators(seeds, "init", d, r, m), device,
+            random_signs=False,
+        )  # fmt: skip
+        u, c = train_population_student(w, u, c, degree=degree, steps=spec["steps"], lr=spec["lr"])
+        fixed = {"learner": "population_gd", "activation": spec["activation"], "d": d, "r": r,
+                 "m": m}  # fmt: skip
+        with torch.no_grad():
+            record.add(fixed, "test_rel_err", population_loss(u, c, w, degree).clamp_min(0.0))
+        _overlap_rows(record, fixed, u, w, spec["threshold"])
     return record.frame()
 
 
@@ -312,17 +323,18 @@ def _power(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
 
 def _least_squares(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     """E5: min-norm least squares on orthonormal Hermite features of degree <= 3."""
-    seeds, d, r = spec["seeds"], spec["d"], spec["r"]
-    w = _teacher(seeds, d, r, device)
-    x_test = _inputs(seeds, spec["test_samples"], d, r, "test", device)
-    y_test = committee_labels(x_test, w, "he3")
+    seeds, d = spec["seeds"], spec["d"]
     record = _Recorder(seeds)
-    for ratio in spec["n_over_d3"]:
-        n = max(1, math.floor(ratio * tensor_dimension(d) + 1e-9))
-        x = _inputs(seeds, n, d, r, "train", device)
-        fit = hermite_least_squares(x, committee_labels(x, w, "he3"), x_test, 3)
-        fixed = {"learner": "least_squares", "d": d, "r": r, "n": n}
-        record.add(fixed, "test_rel_err", relative_error(fit, y_test))
+    for r in spec["ranks"]:
+        w = _teacher(seeds, d, r, device)
+        x_test = _inputs(seeds, spec["test_samples"], d, r, "test", device)
+        y_test = committee_labels(x_test, w, "he3")
+        for ratio in spec["n_over_d3"]:
+            n = max(1, math.floor(ratio * tensor_dimension(d) + 1e-9))
+            x = _inputs(seeds, n, d, r, "train", device)
+            fit = hermite_least_squares(x, committee_labels(x, w, "he3"), x_test, 3)
+            fixed = {"learner": "least_squares", "d": d, "r": r, "n": n}
+            record.add(fixed, "test_rel_err", relative_error(fit, y_test))
     return record.frame()
 
 
