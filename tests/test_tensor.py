@@ -301,6 +301,8 @@ def test_crossover_exponent_is_exact_for_scaled_curves():
     assert rc[16] == pytest.approx(math.sqrt(8 * 16)) and rc[32] == pytest.approx(2 * rc[16])
     assert ct.crossover_exponent(frame, "quadratic", 2, 0.1) == pytest.approx(1.0)
     assert math.isnan(ct.crossover_exponent(frame[frame["d"] == 16], "quadratic", 2, 0.1))
+    stall = _student(16, {2: 0.4, 4: 0.0, 8: 0.0, 16: 0.9}, 640)  # a stall at tiny r is ignored
+    assert ct.crossover_ranks(stall, "quadratic", 2, 0.1)[16] == pytest.approx(math.sqrt(8 * 16))
 
 
 def _recovery(experiment, d, fracs, seeds=(0, 1)):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hdlearn.analysis.claims.core import Claim, Prediction
-from hdlearn.analysis.fits import first_crossing, loglog_slope
+from hdlearn.analysis.fits import loglog_slope
 from hdlearn.targets.cubic import generic_rank
 
 PAPER = "tensor"
@@ -141,8 +141,10 @@ def overfit_train_error(frame, r_over_n_per_d: float, max_n_over_d3: float) -> f
 
 
 def crossover_ranks(frame: pd.DataFrame, budget: str, width: float, level: float) -> pd.Series:
-    """``r_c(d)``: the first ``r`` at which the median test rel_err reaches ``level``, linearly
-    interpolated in ``ln r`` (NaN where it never does), for one budget and width."""
+    """``r_c(d)``: the geometric midpoint ``sqrt(r_ok r_fail)`` of the bracket where learning
+    stops, for one budget and width. ``r_fail`` is the smallest ``r`` from which on every
+    median test rel_err exceeds ``level``, ``r_ok`` the ``r`` just below it (so a stall at a
+    tiny ``r`` does not count); NaN if every ``r`` fails or none does."""
     cells = student_cells(frame)
     out = {}
     if cells.empty:
@@ -150,10 +152,14 @@ def crossover_ranks(frame: pd.DataFrame, budget: str, width: float, level: float
     cells = cells[(cells["budget"] == budget) & np.isclose(cells["width"], width, rtol=0.1)]
     for d, curve in cells.groupby("d"):
         curve = curve.sort_values("r")
-        log_r = np.log(curve["r"].to_numpy(float))
-        # first_crossing finds y <= level: negate to find where the error rises to level
-        crossing = first_crossing(log_r, -curve["test_rel_err"].to_numpy(float), -level)
-        out[int(d)] = math.exp(crossing) if math.isfinite(crossing) else math.nan
+        r = curve["r"].to_numpy(float)
+        fails = curve["test_rel_err"].to_numpy(float) > level
+        # index of the first r from which every larger r fails
+        first = len(fails)
+        while first > 0 and fails[first - 1]:
+            first -= 1
+        ok = 0 < first < len(fails)
+        out[int(d)] = math.sqrt(r[first - 1] * r[first]) if ok else math.nan
     return pd.Series(out, dtype=float).sort_index()
 
 
@@ -312,7 +318,7 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               Prediction(high=s["overfit_train_error"]), lambda f: sample_limited_note(f, min_d)),
         claim("TENS-2d", f"The crossover r_c(d) at n = {budget} grows like d^kappa with kappa "
               "about 1 (sample limit n ~ 2 r d), not 1.5.", ("student",),
-              f"kappa of r_c (level {level:g})",
+              f"kappa of r_c (error > {level:g})",
               lambda f: crossover_exponent(f, budget, width, level), Prediction(k_low, k_high),
               lambda f: sample_limited_note(f, min_d)),
         claim("TENS-3a", f"Population GD (tensor decomposition) recovers the weights for "
