@@ -223,7 +223,8 @@ def test_run_cells_tiny():
     assert set(student["m"]) == {2, 4} and len(student) == 16
     assert (student["n_over_d3"] == 300 / tensor_dimension(6)).all()
     control = tensor.run_cell({**base, "learner": "population_gd", "activation": "he2", "d": 6,
-                               "ranks": [2, 3], "width_factor": 1, "steps": 20, "lr": 0.02,
+                               "ranks": [2, 3], "width_factor": 1, "restarts": 2, "steps": 20,
+                               "lr": 0.02,
                                "c_init": 0.5}, CPU)  # fmt: skip
     assert set(control["r"]) == {2, 3} and (control["activation"] == "he2").all()
     power = tensor.run_cell({**base, "learner": "power_iteration", "d": 6, "ranks": [2, 4],
