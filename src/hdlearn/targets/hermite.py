@@ -119,3 +119,25 @@ def multivariate_hermite_features(z: torch.Tensor, max_degree: int) -> torch.Ten
     coord = torch.arange(m, device=z.device)
     # per_coord[..., i, a_i] for every (a, i): shape (..., F, m), then product over i
     return per_coord[..., coord[None, :], degree].prod(dim=-1)
+
+
+def sparse_multivariate_hermite_features(z: torch.Tensor, max_degree: int) -> torch.Tensor:
+    """The features of :func:`multivariate_hermite_features` (same columns, same order) for
+    many coordinates: each ``phi_a`` is the product of ``h_{a_i}(z_i)`` over the at most
+    ``max_degree`` coordinates with ``a_i > 0`` only, so memory is ``O(n F max_degree)``
+    instead of ``O(n F m)`` (``F = C(m + q, q)``; at ``m = 16, q = 3``: ``F = 969``)."""
+    m = z.shape[-1]
+    indices = multi_indices(m, max_degree)
+    width = max(1, max_degree)
+    # for each multi-index: up to ``width`` (coordinate, degree) pairs; padding is (0, 0),
+    # whose factor h_0 = 1 leaves the product unchanged
+    coords = torch.zeros(len(indices), width, dtype=torch.long)
+    degrees = torch.zeros(len(indices), width, dtype=torch.long)
+    for row, a in enumerate(indices):
+        support = [(i, k) for i, k in enumerate(a) if k > 0]
+        for slot, (i, k) in enumerate(support):
+            coords[row, slot], degrees[row, slot] = i, k
+    table = _probabilist_table(z, max_degree)
+    per_coord = torch.stack([he / _scale(k, "orthonormal") for k, he in enumerate(table)], dim=-1)
+    coords, degrees = coords.to(z.device), degrees.to(z.device)
+    return per_coord[..., coords, degrees].prod(dim=-1)

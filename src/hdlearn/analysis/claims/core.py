@@ -56,6 +56,9 @@ class Claim:
     statistic_name: str
     statistic: Callable[[pd.DataFrame], float]
     prediction: Prediction
+    #: Optional text computed from the same rows and appended to the statement, e.g. why the
+    #: data cannot decide a claim at this scale (the largest d of the run is too small).
+    note: Callable[[pd.DataFrame], str] | None = None
 
 
 def verdict(estimate: Estimate, prediction: Prediction) -> str:
@@ -75,10 +78,11 @@ def evaluate(
 ) -> dict[str, object]:
     """The scorecard row of ``claim`` on ``rows``."""
     estimate = bootstrap(rows, claim.statistic, by="seed", n_boot=n_boot, seed=seed, level=level)
+    note = claim.note(rows) if claim.note is not None else ""
     return {
         "claim_id": claim.claim_id,
         "paper": claim.paper,
-        "statement": claim.statement,
+        "statement": f"{claim.statement} {note}" if note else claim.statement,
         "tables": ", ".join(claim.tables),
         "statistic": claim.statistic_name,
         "value": estimate.value,

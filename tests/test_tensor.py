@@ -1,0 +1,389 @@
+"""The tensor paper (Mondelli & Montanari 2018): teachers, closed forms, students, tensor
+baselines, grid expansion and every claim statistic on synthetic tables."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from hdlearn.analysis.claims import tensor as ct
+from hdlearn.analysis.claims.core import FAIL, INCONCLUSIVE, PASS, evaluate
+from hdlearn.baselines.tensor import (
+    hermite_least_squares,
+    power_iteration,
+    power_iteration_summary,
+)
+from hdlearn.config import validate_config
+from hdlearn.experiments import tensor
+from hdlearn.seeding import generators
+from hdlearn.targets.cubic import (
+    committee_labels,
+    cubic_variance,
+    generic_rank,
+    linear_fraction,
+    sphere_weights,
+    tensor_dimension,
+    weight_overlaps,
+)
+from hdlearn.targets.hermite import (
+    multivariate_hermite_features,
+    sparse_multivariate_hermite_features,
+)
+from hdlearn.training.sphere import (
+    init_student,
+    population_loss,
+    relative_error,
+    student_predict,
+    train_population_student,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CPU = torch.device("cpu")
+CONFIG = validate_config(yaml.safe_load((ROOT / "config/config.yaml").read_text()),
+                         ROOT / "config/schema.yaml")  # fmt: skip
+SETTINGS = CONFIG["scales"]["default"]["tensor"]["claims"]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny tensors: one thread avoids oversubscription on a shared machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _orthonormal(r, d, seed=0):
+    q, _ = torch.linalg.qr(torch.randn(d, d, generator=torch.Generator().manual_seed(seed),
+                                       dtype=torch.float64))  # fmt: skip
+    return q[:r][None]  # (1, r, d), orthonormal rows
+
+
+# ------------------------------------------------------------------------ sizes and teachers
+
+
+def test_sizes():
+    assert tensor_dimension(16) == 969 and tensor_dimension(32) == 6545
+    assert generic_rank(16) == 51 and generic_rank(32) == 187
+    # R_gen <= 1.03 d^1.5 up to d = 32: the hardness window is (nearly) empty at CPU sizes
+    assert all(generic_rank(d) <= d**1.5 for d in (8, 16, 24))
+    assert generic_rank(32) / 32**1.5 == pytest.approx(1.033, abs=1e-3)
+    assert generic_rank(128) > 1.5 * 128**1.5
+    assert tensor.rank_of(16, 0.25) == 16 and tensor.rank_of(16, 0.001) == 1
+    assert tensor.ranks(16, [0.25, 0.5, 1.0, 2.0], cap=70) == [16, 32, 64]
+    assert tensor.budget_samples(16, "quadratic", 2.5, 0.5) == 640
+    assert tensor.budget_samples(16, "half_d3", 2.5, 0.5) == 484
+    with pytest.raises(ValueError, match="budget"):
+        tensor.budget_samples(16, "cubic", 2.5, 0.5)
+
+
+def test_sphere_weights_are_unit():
+    w = sphere_weights(7, 5, generators([0, 1], "t"), CPU)
+    assert w.shape == (2, 7, 5)
+    assert torch.allclose(w.norm(dim=-1), torch.ones(2, 7, dtype=torch.float64))
+
+
+def test_closed_forms_for_orthonormal_weights():
+    """Orthonormal w: |sum w|^2 = r, sum <w_i,w_j>^3 = r, so 6r Var = (a1+3a3)^2 r + 6 a3^2 r."""
+    w = _orthonormal(4, 8)
+    assert cubic_variance(w, "he3").item() == pytest.approx(1.0)
+    assert cubic_variance(w, "cube").item() == pytest.approx(15 / 6)
+    assert linear_fraction(w, "he3").item() == 0.0
+    assert linear_fraction(w, "cube").item() == pytest.approx(9 / 15)
+    assert linear_fraction(w, "linear_cube").item() == pytest.approx(16 / 22)
+
+
+def test_labels_match_closed_form_variance_by_monte_carlo():
+    w = sphere_weights(6, 5, generators([3], "t"), CPU)
+    x = torch.randn(1, 400_000, 5, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    for activation in ("he3", "cube", "linear_cube"):
+        y = committee_labels(x, w, activation)
+        assert y.var().item() == pytest.approx(cubic_variance(w, activation).item(), rel=0.03)
+    he2 = committee_labels(x, w, "he2")
+    assert abs(he2.mean().item()) < 0.01
+    with pytest.raises(ValueError, match="activation"):
+        committee_labels(x, w, "relu")
+
+
+def test_overlaps_ignore_sign_and_scale():
+    w = _orthonormal(3, 6)
+    u = torch.cat([-2.0 * w, w[:, :1] + w[:, 1:2]], dim=1)
+    assert torch.allclose(weight_overlaps(u, w), torch.ones(1, 3, dtype=torch.float64))
+    assert weight_overlaps(w[:, :1] + w[:, 1:2], w)[0, 2].item() == pytest.approx(0.0, abs=1e-12)
+
+
+# ------------------------------------------------------------------------ students
+
+
+def test_population_loss_is_the_tensor_distance():
+    d, r, m = 5, 3, 4
+    w = sphere_weights(r, d, generators([0], "w"), CPU)
+    u, c = init_student(m, d, 0.7, generators([0], "u"), CPU, random_signs=True)
+    t = torch.einsum("eia,eib,eic->eabc", w, w, w)
+    s = torch.einsum("ej,eja,ejb,ejc->eabc", c, u, u, u)
+    expected = (s - t).square().sum() / t.square().sum()
+    assert population_loss(u, c, w, 3).item() == pytest.approx(expected.item(), rel=1e-10)
+    exact = population_loss(w, torch.ones(1, r, dtype=torch.float64), w, 3).item()
+    assert exact == pytest.approx(0.0, abs=1e-12)
+
+
+def test_population_loss_is_the_relative_test_error():
+    """The student sum_j c_j He3(<u_j,x>)/sqrt(6r) against the teacher, by Monte Carlo."""
+    d, r, m = 4, 2, 3
+    w = sphere_weights(r, d, generators([1], "w"), CPU)
+    u, c = init_student(m, d, 0.8, generators([1], "u"), CPU, random_signs=True)
+    x = torch.randn(1, 400_000, d, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    y = committee_labels(x, w, "he3")
+    f = student_predict(x, u, c / math.sqrt(r), "he3")
+    mc = ((f - y).square().mean() / cubic_variance(w, "he3")).item()
+    assert mc == pytest.approx(population_loss(u, c, w, 3).item(), rel=0.03)
+
+
+def test_population_gd_recovers_a_small_teacher():
+    w = sphere_weights(3, 8, generators([0, 1], "w"), CPU)
+    u, c = init_student(3, 8, 0.5, generators([0, 1], "u"), CPU, random_signs=False)
+    u, c = train_population_student(w, u, c, degree=3, steps=200, lr=0.05)
+    assert population_loss(u, c, w, 3).max().item() < 1e-4
+    assert weight_overlaps(u, w).min().item() > 0.99
+
+
+def test_relative_error():
+    y = torch.tensor([[1.0, -1.0, 1.0, -1.0]])
+    assert relative_error(torch.zeros_like(y), y).item() == pytest.approx(0.75)
+
+
+# ------------------------------------------------------------------------ baselines
+
+
+def test_power_iteration_finds_orthogonal_components():
+    w = _orthonormal(3, 10)
+    u = power_iteration(w, 32, 50, generators([0], "p"))
+    success, distinct = power_iteration_summary(u, w, 0.9)
+    assert success.item() == 1.0 and distinct.item() == 3.0
+
+
+def test_sparse_hermite_features_match_dense():
+    z = torch.randn(2, 30, 5, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    dense = multivariate_hermite_features(z, 3)
+    assert torch.equal(sparse_multivariate_hermite_features(z, 3), dense)
+    assert dense.shape[-1] == tensor_dimension(5)
+
+
+def test_least_squares_exact_above_d3_and_one_minus_ratio_below():
+    d = 4
+    w = sphere_weights(6, d, generators([0], "w"), CPU)
+    gen = torch.Generator().manual_seed(0)
+    x_test = torch.randn(1, 4000, d, generator=gen, dtype=torch.float64)
+    y_test = committee_labels(x_test, w, "he3")
+    n = 2 * tensor_dimension(d)
+    x = torch.randn(1, n, d, generator=gen, dtype=torch.float64)
+    fit = hermite_least_squares(x, committee_labels(x, w, "he3"), x_test, 3)
+    assert relative_error(fit, y_test).item() < 1e-20
+    x = torch.randn(1, tensor_dimension(d) // 2, d, generator=gen, dtype=torch.float64)
+    fit = hermite_least_squares(x, committee_labels(x, w, "he3"), x_test, 3)
+    assert relative_error(fit, y_test).item() > 0.3
+
+
+# ------------------------------------------------------------------------ grid and cells
+
+
+def test_expand_smoke_grid():
+    block = CONFIG["scales"]["smoke"]["tensor"]
+    plan = tensor.expand(block, CONFIG["presets"]["tensor"])
+    assert set(plan) == set(tensor.EXPERIMENTS)
+    for spec in plan["student"].values():
+        per_d = block["student"]["max_r_over_n_per_d"] * spec["n"] / 16
+        assert max(spec["ranks"]) <= min(2 * generic_rank(spec["d"]), per_d)
+        assert spec["steps"] == 800 and spec["width_factors"] == [2]
+    assert [s["ranks"] for s in plan["population"].values()] == [[16, 32, 64]]
+    names = [n for cells in plan.values() for n in cells]
+    assert len(names) == len(set(names))
+
+
+def test_default_grid_has_the_claims_cells():
+    block = CONFIG["scales"]["default"]["tensor"]
+    plan = tensor.expand(block, CONFIG["presets"]["tensor"])
+    for spec in plan["student"].values():
+        ratios = [r * spec["d"] / spec["n"] for r in spec["ranks"]]
+        assert min(ratios) <= 0.25 and max(ratios) >= 1.0
+
+
+def test_run_cells_tiny():
+    base = {"paper": "tensor", "seeds": [0, 1], "threshold": 0.9}
+    student = tensor.run_cell({**base, "learner": "student", "activation": "he3", "d": 6,
+                               "ranks": [2], "width_factors": [1, 2], "n": 300,
+                               "budget": "quadratic", "steps": 100, "lr": 0.01, "c_init": 0.1,
+                               "test_samples": 500}, CPU)  # fmt: skip
+    assert list(student.columns) == tensor.COLUMNS
+    assert set(student["metric"]) == {"train_rel_err", "test_rel_err", "mean_ov", "frac_ov"}
+    assert set(student["m"]) == {2, 4} and len(student) == 16
+    assert (student["n_over_d3"] == 300 / tensor_dimension(6)).all()
+    control = tensor.run_cell({**base, "learner": "population_gd", "activation": "he2", "d": 6,
+                               "ranks": [2, 3], "width_factor": 1, "restarts": 2, "steps": 20,
+                               "lr": 0.02,
+                               "c_init": 0.5}, CPU)  # fmt: skip
+    assert set(control["r"]) == {2, 3} and (control["activation"] == "he2").all()
+    power = tensor.run_cell({**base, "learner": "power_iteration", "d": 6, "ranks": [2, 4],
+                             "restarts": 8, "iterations": 20}, CPU)  # fmt: skip
+    assert set(power["r"]) == {2, 4} and set(power["metric"]) == {"success", "distinct", "frac_ov"}
+    book = tensor.run_cell({**base, "learner": "bookkeeping", "d": 6, "ranks": [3],
+                            "activations": ["he3"], "train_samples": 500,
+                            "test_samples": 500}, CPU)  # fmt: skip
+    assert len(book) == 8
+
+
+# ------------------------------------------------------------------------ claim statistics
+
+
+def _rows(experiment, records):
+    frame = pd.DataFrame(records)
+    defaults = {"experiment": experiment, "learner": "x", "activation": "he3", "m": np.nan,
+                "n": np.nan, "budget": "", "n_over_d3": np.nan, "seed": 0}  # fmt: skip
+    for key, value in defaults.items():
+        if key not in frame:
+            frame[key] = value
+    return frame
+
+
+def _book():
+    records = []
+    for seed in (0, 1):
+        for act, ols, theory, var, var_t in (("he3", 1.01, 1.0, 1.02, 1.0),
+                                             ("cube", 0.425, 0.41, 2.6, 2.5)):  # fmt: skip
+            for metric, value in (("ols_rel_err", ols), ("ols_rel_err_theory", theory),
+                                  ("var_y", var), ("var_y_theory", var_t)):  # fmt: skip
+                records.append({"activation": act, "d": 32, "r": 200, "seed": seed,
+                                "metric": metric, "value": value})  # fmt: skip
+    return _rows("bookkeeping", records)
+
+
+def test_bookkeeping_statistics():
+    frame = _book()
+    assert ct.he3_ols_error(frame) == pytest.approx(1.01)
+    assert ct.ols_theory_gap(frame) == pytest.approx(0.015)
+    assert ct.variance_gap(frame) == pytest.approx(0.04)
+
+
+def _student(d, errors, n, budget="quadratic", width=2, train=0.0, seeds=(0, 1)):
+    records = []
+    for seed in seeds:
+        for r, err in errors.items():
+            for metric, value in (("test_rel_err", err), ("train_rel_err", train),
+                                  ("mean_ov", 1.0 - err)):  # fmt: skip
+                records.append({"d": d, "r": r, "m": width * r, "n": n, "budget": budget,
+                                "n_over_d3": n / tensor_dimension(d), "seed": seed,
+                                "metric": metric, "value": value})  # fmt: skip
+    return _rows("student", records)
+
+
+def test_student_statistics():
+    # n/d = 40: r = 10 learnable, r = 40 over capacity; n/D3 = 0.66 > 0.5 (no overfit cells)
+    quad = _student(16, {5: 0.0, 10: 0.01, 20: 0.3, 40: 0.7}, 640)
+    half = _student(16, {5: 0.0, 32: 0.8}, 484, budget="half_d3", train=0.05)
+    frame = pd.concat([quad, half])
+    assert ct.learnable_error(frame, 0.25, 2) == pytest.approx(0.01)
+    assert math.isnan(ct.learnable_error(frame, 0.25, 1))
+    assert ct.overfit_test_error(frame, 1.0, 0.5) == pytest.approx(0.8)
+    assert ct.overfit_train_error(frame, 1.0, 0.5) == pytest.approx(0.05)
+    assert ct.overfit_test_error(frame, 1.0, 0.7) == pytest.approx(0.7)
+
+
+def test_crossover_exponent_is_exact_for_scaled_curves():
+    errors = [0.0, 0.05, 0.15]
+    frame = pd.concat([
+        _student(16, dict(zip([4, 8, 16], errors, strict=True)), 640),
+        _student(32, dict(zip([8, 16, 32], errors, strict=True)), 2560),
+    ])  # fmt: skip
+    rc = ct.crossover_ranks(frame, "quadratic", 2, 0.1)
+    assert rc[16] == pytest.approx(math.sqrt(8 * 16)) and rc[32] == pytest.approx(2 * rc[16])
+    assert ct.crossover_exponent(frame, "quadratic", 2, 0.1) == pytest.approx(1.0)
+    assert math.isnan(ct.crossover_exponent(frame[frame["d"] == 16], "quadratic", 2, 0.1))
+    stall = _student(16, {2: 0.4, 4: 0.0, 8: 0.0, 16: 0.9}, 640)  # a stall at tiny r is ignored
+    assert ct.crossover_ranks(stall, "quadratic", 2, 0.1)[16] == pytest.approx(math.sqrt(8 * 16))
+
+
+def _recovery(experiment, d, fracs, seeds=(0, 1)):
+    return _rows(experiment, [
+        {"d": d, "r": r, "seed": s, "metric": "frac_ov", "value": f}
+        for r, f in fracs.items() for s in seeds
+    ])  # fmt: skip
+
+
+def test_recovery_statistics():
+    # d = 16: round(0.25 * 64) = 16, round(0.5 * 64) = 32
+    pop = _recovery("population", 16, {8: 1.0, 16: 0.95, 32: 0.6, 64: 0.0})
+    power = _recovery("power", 16, {8: 0.5, 16: 0.3, 32: 0.05, 64: 0.02})
+    frame = pd.concat([pop, power])
+    assert ct.recovery_at_small_rank(frame, 0.25) == pytest.approx(0.95)
+    assert ct.power_recovery_at_large_rank(frame, 0.5) == pytest.approx(0.05)
+
+
+def test_barrier_is_inconclusive_below_min_d_and_computed_above():
+    small = _recovery("population", 32, {45: 1.0, 91: 1.0, 181: 0.0})
+    assert math.isnan(ct.barrier_exponent(small, 0.5, 128))
+    assert math.isnan(ct.barrier_rho(small, 0.5, 128))
+    note = ct.window_note(small, 128)
+    assert "Not testable" in note and "d = 32 < 128" in note and "narrow" in note
+    assert "empty" in ct.window_note(_recovery("population", 24, {29: 1.0}), 128)
+    claim = {c.claim_id: c for c in ct.claims(SETTINGS)}["TENS-3c"]
+    row = evaluate(claim, small, n_boot=50, seed=0, level=0.9)
+    assert row["verdict"] == INCONCLUSIVE and "Not testable" in row["statement"]
+    big = pd.concat([
+        _recovery("population", 128, {1000: 0.9, 2000: 0.2}),
+        _recovery("population", 256, {2828: 0.8, 6000: 0.1}),
+    ])  # fmt: skip
+    assert ct.barrier_exponent(big, 0.5, 128) == pytest.approx(math.log(2.828) / math.log(2))
+    assert ct.barrier_rho(big, 0.5, 128) == pytest.approx(2828 / 256**1.5)
+    assert "Not testable" not in ct.window_note(big, 128)
+
+
+def test_weights_and_control_statistics():
+    records = []
+    # d = 16: cap 0.5 min(51, 64) = 25.5; r = 40 is excluded, the 0.2-error run too
+    for r, err, ov in ((8, 1e-4, 0.99), (16, 0.2, 0.5), (40, 1e-5, 0.7)):
+        for metric, value in (("test_rel_err", err), ("mean_ov", ov)):
+            records.append({"learner": "population_gd", "d": 16, "r": r, "m": r,
+                            "metric": metric, "value": value})  # fmt: skip
+    cubic = _rows("population", records)
+    control = _rows("control", [
+        {"d": 16, "r": 8, "m": 8, "metric": "test_rel_err", "value": 1e-5, "activation": "he2"},
+        {"d": 16, "r": 8, "m": 8, "metric": "mean_ov", "value": 0.7, "activation": "he2"},
+    ])  # fmt: skip
+    frame = pd.concat([cubic, control])
+    assert ct.cubic_recovery_overlap(frame, 0.5, 0.01) == pytest.approx(0.99)
+    assert ct.control_worst(frame, "test_rel_err") == pytest.approx(1e-5)
+    assert ct.control_worst(frame, "mean_ov") == pytest.approx(0.7)
+
+
+def test_least_squares_statistics():
+    frame = _rows("least_squares", [
+        {"d": 8, "r": 8, "n_over_d3": q, "metric": "test_rel_err", "value": v}
+        for q, v in ((0.25, 0.75), (0.5, 0.5), (0.9, 0.1), (1.2, 1e-20), (2.0, 1e-25))
+    ])  # fmt: skip
+    assert ct.least_squares_error(frame, 1.2, above=True) == pytest.approx(1e-20)
+    assert ct.least_squares_error(frame, 0.5, above=False) == pytest.approx(0.5)
+
+
+def test_every_claim_on_a_synthetic_run():
+    frame = pd.concat([
+        _book(),
+        _student(16, {4: 0.0, 8: 0.0, 32: 0.9}, 484, budget="half_d3"),
+        _student(32, {8: 0.0, 16: 0.0, 110: 0.9}, 3272, budget="half_d3"),
+        _recovery("population", 16, {8: 1.0, 16: 1.0, 64: 0.0}),
+        _recovery("power", 16, {16: 0.3, 32: 0.0}),
+    ])  # fmt: skip
+    verdicts = {}
+    for claim in ct.claims(SETTINGS):
+        verdicts[claim.claim_id] = evaluate(claim, frame, n_boot=50, seed=0, level=0.9)["verdict"]
+    assert verdicts["TENS-1a"] == PASS and verdicts["TENS-1b"] == PASS
+    assert verdicts["TENS-2a"] == PASS and verdicts["TENS-2b"] == PASS
+    assert verdicts["TENS-3a"] == PASS and verdicts["TENS-3b"] == PASS
+    assert verdicts["TENS-3c"] == INCONCLUSIVE and verdicts["TENS-3d"] == INCONCLUSIVE
+    assert verdicts["TENS-5a"] == INCONCLUSIVE  # no least-squares rows
+    failing = _book().assign(value=lambda f: f["value"].where(f["metric"] != "ols_rel_err", 0.5))
+    claim = ct.claims(SETTINGS)[0]
+    assert evaluate(claim, failing, n_boot=50, seed=0, level=0.9)["verdict"] == FAIL
