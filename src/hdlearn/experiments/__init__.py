@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
-from hdlearn.experiments import depth
+from hdlearn.experiments import depth, representation
 
-PAPERS: dict[str, ModuleType] = {"depth": depth}
+PAPERS: dict[str, ModuleType] = {"depth": depth, "representation": representation}
 
 
 def plan(config: Mapping[str, Any], scale: str) -> dict[str, dict[str, dict[str, dict]]]:
