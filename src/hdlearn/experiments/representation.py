@@ -86,7 +86,7 @@ from hdlearn.targets.index import (
 )
 
 PAPER = "representation"
-EXPERIMENTS = ("fig1", "fig1_reference", "alignment", "risk", "transfer", "ablation")
+EXPERIMENTS = ("complexity", "reference", "alignment", "risk", "transfer", "ablation")
 METHODS = ("alg1", "rf", "ntk", "krr")
 COLUMNS = [
     "method", "target", "d", "m", "n", "log_n", "n_target", "r", "eta_factor", "seed",
@@ -165,20 +165,20 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     fig1 = block["fig1"]
     for panel in fig1["panels"]:
         for method in panel["methods"]:
-            add("fig1", {
+            add("complexity", {
                 "method": method, "d": fig1["d"], "m": panel["m"],
                 "log_n": list(panel["log_n"]), "target": targets["main"],
             })  # fmt: skip
-    out["fig1_reference"] = {}
+    out["reference"] = {}
     ref = {
-        "experiment": "fig1_reference",
+        "experiment": "reference",
         "paper": PAPER,
         "method": "reference",
         "source": fig1["reference_csv"],
         "rows": read_reference_csv(fig1["reference_csv"]),
         "seeds": [0],
     }
-    out["fig1_reference"][_cell_name(ref)] = ref
+    out["reference"][_cell_name(ref)] = ref
 
     align = block["alignment"]
     for d in align["d"]:
@@ -707,10 +707,10 @@ def _reference_cell(spec: Mapping[str, Any]) -> pd.DataFrame:
 def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     """Run one cell (one method at one ``(d, m)``, all its sample sizes and seeds)."""
     experiment = spec["experiment"]
-    if experiment == "fig1_reference":
+    if experiment == "reference":
         return _reference_cell(spec)
     cell = _Cell(spec, device)
-    if experiment == "fig1":
+    if experiment == "complexity":
         log_n = list(spec["log_n"])
         _learning_curve(cell, [samples_power(cell.d, k) for k in log_n], log_n)
     elif experiment == "risk":
