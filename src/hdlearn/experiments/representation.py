@@ -165,9 +165,10 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     fig1 = block["fig1"]
     for panel in fig1["panels"]:
         for method in panel["methods"]:
+            cap = panel.get("max_log_n", {}).get(method, math.inf)
             add("complexity", {
                 "method": method, "d": fig1["d"], "m": panel["m"],
-                "log_n": list(panel["log_n"]), "target": targets["main"],
+                "log_n": [k for k in panel["log_n"] if k <= cap], "target": targets["main"],
             })  # fmt: skip
     out["reference"] = {}
     ref = {
