@@ -100,12 +100,16 @@ def test_ridge_paths_match_ridge_regression():
     phi = torch.randn(2, 30, 8, generator=gen, dtype=torch.float64)
     y = torch.randn(2, 30, generator=gen, dtype=torch.float64)
     lams = [1e-3, 0.1, 10.0]
-    path = ridge_path(phi.transpose(1, 2) @ phi, (phi.transpose(1, 2) @ y[..., None])[..., 0], 30, lams)
+    path = ridge_path(
+        phi.transpose(1, 2) @ phi, (phi.transpose(1, 2) @ y[..., None])[..., 0], 30, lams
+    )
     for i, lam in enumerate(lams):
         assert torch.allclose(path[:, i], ridge_regression(phi, y, lam), atol=1e-10)
     wide = torch.randn(2, 6, 20, generator=gen, dtype=torch.float64)
     y6 = y[:, :6]
-    primal = ridge_path(wide.transpose(1, 2) @ wide, (wide.transpose(1, 2) @ y6[..., None])[..., 0], 6, lams)
+    primal = ridge_path(
+        wide.transpose(1, 2) @ wide, (wide.transpose(1, 2) @ y6[..., None])[..., 0], 6, lams
+    )
     assert torch.allclose(ridge_path_dual(wide, y6, lams), primal, atol=1e-8)
     with pytest.raises(ValueError):
         ridge_path(phi.transpose(1, 2) @ phi, y[:, :8], 30, [0.0])
@@ -141,7 +145,8 @@ def test_first_step_equals_gd_step_with_weight_decay():
     n, eta = 150, 0.5 * math.sqrt(6)
     a, w0 = rep.symmetric_init([0, 1], 6, 8, CPU)
     w1 = rep.first_step(data, target, n, ("train",), a, w0, eta, rep._zero_offset)
-    x, y = [torch.cat(t, 1) for t in zip(*[(c[0], c[1]) for c in data.stream(target, n, "train")])]
+    chunks = [(c[0], c[1]) for c in data.stream(target, n, "train")]
+    x, y = (torch.cat(t, 1) for t in zip(*chunks, strict=True))
     w = w0.clone().requires_grad_(True)
     f = (torch.relu(x @ w.transpose(1, 2)) * a[:, None, :]).sum(-1)
     ((f - y).square().mean(1)).sum().backward()
@@ -253,7 +258,9 @@ def test_reference_cell_rows():
     plan = rep.expand(cfg["scales"]["smoke"]["representation"], cfg["presets"]["representation"])
     (spec,) = plan["reference"].values()
     frame = rep.run_cell(spec, CPU)
-    row = frame.query("method == 'alg1' and m == 100 and log_n == 4.0 and metric == 'paper_risk_mean'")
+    row = frame.query(
+        "method == 'alg1' and m == 100 and log_n == 4.0 and metric == 'paper_risk_mean'"
+    )
     assert row["value"].item() == pytest.approx(0.089)
     assert row["n"].item() == 10_000
 
@@ -327,7 +334,9 @@ def test_statistics_on_synthetic_table():
     assert math.isnan(dls.threshold_n(curve, 0.8, True))
     assert dls.rho_spread(f, 4.0, 32) == pytest.approx(0.0)
     assert dls.rho_linear_drop(f, 64.0) == pytest.approx(0.2)  # 0.1 log2(64 / 16)
-    assert dls.threshold_slope(f, "risk", metric, 0.3, False, method="alg1") == pytest.approx(2.0, abs=1e-3)
+    assert dls.threshold_slope(f, "risk", metric, 0.3, False, method="alg1") == pytest.approx(
+        2.0, abs=1e-3
+    )
     assert max(dls.risk_at_size(f, ["alg1"], 16.0, metric)) == pytest.approx(0.1)
     assert min(dls.risk_at_size(f, ["rf", "krr"], 16.0, metric)) == pytest.approx(0.7)
     assert dls.transfer_spread(f, 1024, metric) == pytest.approx(0.1)

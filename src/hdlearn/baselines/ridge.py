@@ -130,9 +130,7 @@ def ridge_path(gram: torch.Tensor, rhs: torch.Tensor, n: int, lams: list[float])
     return scaled @ evecs.transpose(-2, -1)
 
 
-def ridge_path_dual(
-    features: torch.Tensor, y: torch.Tensor, lams: list[float]
-) -> torch.Tensor:
+def ridge_path_dual(features: torch.Tensor, y: torch.Tensor, lams: list[float]) -> torch.Tensor:
     """:func:`ridge_path` through the ``n x n`` kernel ``Phi Phi^T`` (cheaper when ``n < p``).
 
     With ``Phi Phi^T = V diag(s) V^T``, the push-through identity gives

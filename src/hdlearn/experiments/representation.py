@@ -439,8 +439,8 @@ def fit_head(
     whole ``lams`` path by :func:`hdlearn.baselines.ridge.ridge_path`, and picks per member
     the candidate with the smallest holdout MSE against noisy labels (the zero head last, so
     ties go to a ridge solution). When ``n < p`` the path is solved in the dual
-    (:func:`hdlearn.baselines.ridge.ridge_path_dual`), the same estimator. Returns ``(head (E, p), chosen lambda (E,))`` with
-    ``lambda = inf`` for the zero head.
+    (:func:`hdlearn.baselines.ridge.ridge_path_dual`), the same estimator. Returns
+    ``(head (E, p), chosen lambda (E,))`` with ``lambda = inf`` for the zero head.
     """
     gram, rhs, phis, labels = None, None, [], []
     for x, y, _ in train():

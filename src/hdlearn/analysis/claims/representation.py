@@ -229,7 +229,7 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
         return Claim(cid, PAPER, statement, tables, name, statistic, prediction)
 
     return [
-        claim("DLS-1a", f"Fig. 1 (d = 10, m = {m}): Algorithm 1 learns the target by n = d^{k_alg:g}.",
+        claim("DLS-1a", f"Fig. 1 (m = {m}): Algorithm 1 learns the target by n = d^{k_alg:g}.",
               f"Alg1 risk at n=d^{k_alg:g}", lambda f: fig1_risk(f, "alg1", m, k_alg, metric),
               Prediction(high=s["fig1_alg1_max"]), ("complexity",)),
         claim("DLS-1b", f"Fig. 1: RF and NTK have not learned it at n = d^{k_ker:g}.",
