@@ -367,3 +367,35 @@ def test_select_rows_drops_reference_and_other_metrics():
     assert "lambda" not in set(selected["metric"])
     assert len(selected) == len(table)
     assert np.isfinite(selected["value"]).all()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (
+            ("alignment", "m"),
+            101,
+            "config.scales.default.representation.alignment.m: 101 is not a multiple of 2",
+        ),
+        (
+            ("risk", "methods"),
+            ["alg1", "svm"],
+            "config.scales.default.representation.risk.methods[1]: 'svm' is not allowed",
+        ),
+        (
+            ("claims", "risk_metric"),
+            "mse",
+            "config.scales.default.representation.claims.risk_metric: 'mse' is not allowed",
+        ),
+    ],
+)
+def test_schema_refuses_bad_values_with_the_key(path, value, expected):
+    from hdlearn.config import ConfigError, validate_config
+
+    cfg = _config()
+    node = cfg["scales"]["default"]["representation"]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(ConfigError, match=expected.replace("[", r"\[").replace("]", r"\]")):
+        validate_config(cfg, "config/schema.yaml")
