@@ -399,3 +399,13 @@ def test_schema_refuses_bad_values_with_the_key(path, value, expected):
     node[path[-1]] = value
     with pytest.raises(ConfigError, match=expected.replace("[", r"\[").replace("]", r"\]")):
         validate_config(cfg, "config/schema.yaml")
+
+
+def test_krr_cell_does_not_depend_on_member_grouping(monkeypatch):
+    spec = _spec(experiment="risk", method="krr", d=5, n=[60], target=MAIN)
+    spec.pop("m")
+    whole = rep.run_cell(spec, CPU)
+    monkeypatch.setattr(rep, "KRR_GROUP_ELEMENTS", 60 * 60)  # one member at a time
+    single = rep.run_cell(spec, CPU)
+    assert np.allclose(whole["value"], single["value"], atol=1e-10)
+    assert set(whole["metric"]) == {"risk", "risk_plain", "risk_cvopt", "lambda"}

@@ -581,32 +581,47 @@ class _Cell:
         self.record.add("lambda", lam, **fixed)
 
 
+KRR_GROUP_ELEMENTS = 2**28  # members per kernel solve: (members) n^2 <= this (memory only)
+
+
 def _krr(cell: _Cell, target: IndexTarget, n: int) -> None:
-    """Exact kernel ridge with the ReLU NTK on ``n`` samples; lambda on the holdout."""
+    """Exact kernel ridge with the ReLU NTK on ``n`` samples; lambda on the holdout.
+
+    ``K = V diag(s) V^T`` once per member, then ``alpha(lambda) = V diag(1/(s + lambda n)) V^T y``
+    for the whole grid; members are solved in groups of at most ``KRR_GROUP_ELEMENTS / n^2``
+    (a memory bound: every member is independent, so the numbers do not depend on it).
+    """
     x, y = [], []
     for xc, yc, _ in cell.data.stream(target, n, "train"):
         x.append(xc)
         y.append(yc)
     x, y = torch.cat(x, 1), torch.cat(y, 1)
-    evals, evecs = torch.linalg.eigh(relu_ntk(x, x))
-    evals = evals.clamp_min(0.0)
-    proj = (evecs.transpose(1, 2) @ y[..., None]).squeeze(-1)
+    size = max(1, KRR_GROUP_ELEMENTS // (n * n))
+    groups = [slice(lo, lo + size) for lo in range(0, x.shape[0], size)]
     shifts = torch.tensor(cell.lams, dtype=DTYPE, device=x.device) * n
-    alphas = (proj[:, None, :] / (evals[:, None, :] + shifts[None, :, None])) @ evecs.transpose(
-        1, 2
-    )  # (E, L, n)
-    errors = torch.zeros(x.shape[0], len(cell.lams) + 1, dtype=DTYPE, device=x.device)
-    for xh, yh, _ in cell.holdout(target)():
-        pred = relu_ntk(xh, x) @ alphas.transpose(1, 2)
-        errors[:, :-1] += (pred - yh[..., None]).square().sum(1)
-        errors[:, -1] += yh.square().sum(1)
-    best = errors.argmin(1)
-    padded = torch.cat([alphas, torch.zeros_like(alphas[:, :1])], dim=1)
-    alpha = padded[torch.arange(x.shape[0]), best]
-    lam = torch.tensor([*cell.lams, math.inf], dtype=DTYPE)[best.cpu()]
+    alphas, lams = [], []
+    for g in groups:
+        evals, evecs = torch.linalg.eigh(relu_ntk(x[g], x[g]))
+        evals = evals.clamp_min(0.0)
+        proj = (evecs.transpose(1, 2) @ y[g, :, None]).squeeze(-1)
+        path = (proj[:, None, :] / (evals[:, None, :] + shifts[None, :, None])) @ evecs.transpose(
+            1, 2
+        )  # (members, L, n)
+        del evecs
+        errors = torch.zeros(path.shape[0], len(cell.lams) + 1, dtype=DTYPE, device=x.device)
+        for xh, yh, _ in cell.holdout(target)():
+            pred = relu_ntk(xh[g], x[g]) @ path.transpose(1, 2)
+            errors[:, :-1] += (pred - yh[g, :, None]).square().sum(1)
+            errors[:, -1] += yh[g].square().sum(1)
+        best = errors.argmin(1)
+        padded = torch.cat([path, torch.zeros_like(path[:, :1])], dim=1)
+        alphas.append(padded[torch.arange(path.shape[0]), best])
+        lams.append(torch.tensor([*cell.lams, math.inf], dtype=DTYPE)[best.cpu()])
+    alpha, lam = torch.cat(alphas), torch.cat(lams)
 
     def predict(xt):
-        return (relu_ntk(xt, x) @ alpha[..., None]).squeeze(-1)
+        parts = [(relu_ntk(xt[g], x[g]) @ alpha[g, :, None]).squeeze(-1) for g in groups]
+        return torch.cat(parts)
 
     cell.record_risks(test_risk(target, predict, cell.test(target)), lam, {"n": n})
 
