@@ -251,6 +251,12 @@ def test_expand_smoke_grid():
     assert [s["d"] for s in krr] == [16] and max(krr[0]["n"]) <= 1024
     names = [name for cells in plan.values() for name in cells]
     assert len(names) == len(set(names))
+    switch = {
+        experiment: {spec["hyper"]["preprocess"] for spec in cells.values() if "hyper" in spec}
+        for experiment, cells in plan.items()
+    }
+    assert switch["complexity"] == {False} and switch["alignment"] == {True}
+    assert cfg["presets"]["representation"]["ours"]["preprocess"] is False
 
 
 def test_reference_cell_rows():
@@ -409,3 +415,15 @@ def test_krr_cell_does_not_depend_on_member_grouping(monkeypatch):
     single = rep.run_cell(spec, CPU)
     assert np.allclose(whole["value"], single["value"], atol=1e-10)
     assert set(whole["metric"]) == {"risk", "risk_plain", "risk_cvopt", "lambda"}
+
+
+def test_preprocessing_offset_is_added_back_and_removes_the_linear_part():
+    spec = _spec()
+    spec["hyper"]["preprocess"] = True
+    data = rep._Data(spec, 6, CPU)
+    u = data.directions()
+    linear = IndexTarget(u, single_index_terms([[0, 0.5], [1, 2.0]]))  # 0.5 + 2 u.x
+    data.noise = 0.0
+    offset = rep._linear_offset(data, linear, 40_000, ("train",))
+    x = torch.randn(2, 100, 6, generator=generator(0, "x"), dtype=torch.float64)
+    assert torch.allclose(offset(x), linear(x), atol=0.25)
