@@ -427,3 +427,22 @@ def test_preprocessing_offset_is_added_back_and_removes_the_linear_part():
     offset = rep._linear_offset(data, linear, 40_000, ("train",))
     x = torch.randn(2, 100, 6, generator=generator(0, "x"), dtype=torch.float64)
     assert torch.allclose(offset(x), linear(x), atol=0.25)
+
+
+def test_merged_cell_equals_per_d_cells():
+    cfg = _config()
+    block = {**cfg["scales"]["smoke"]["representation"], "split_dims": True}
+    presets = cfg["presets"]["representation"]
+    split = rep.expand(block, presets)["alignment"]
+    merged = rep.expand({**block, "split_dims": False}, presets)["alignment"]
+    assert len(split) == 3 and len(merged) == 1
+    (spec,) = merged.values()
+    assert [d for d, _ in spec["grid"]] == [16, 32, 64]
+    small = {**spec, "grid": [[d, n[:2]] for d, n in spec["grid"][:2]]}
+    frame = rep.run_cell(small, CPU)
+    for d, n in small["grid"]:
+        alone = rep.run_cell(
+            {**{k: v for k, v in small.items() if k != "grid"}, "d": d, "n": n}, CPU
+        )
+        part = frame[frame["d"] == d].reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, alone)

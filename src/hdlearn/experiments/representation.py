@@ -171,6 +171,16 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
             spec["hyper"] = {**hyper, "preprocess": bool(switches[experiment])}
         out[experiment][_cell_name(spec)] = spec
 
+    per_d: dict[tuple, list[dict]] = {}
+
+    def add_d(experiment: str, spec: dict) -> None:
+        """One cell per ``d`` (``split_dims``) or one cell per method over every ``d``."""
+        if block["split_dims"]:
+            add(experiment, spec)
+            return
+        key = (experiment, spec["method"], spec.get("part", ""))
+        per_d.setdefault(key, []).append(spec)
+
     fig1 = block["fig1"]
     for panel in fig1["panels"]:
         for method in panel["methods"]:
@@ -194,7 +204,7 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     for d in align["d"]:
         sizes = {samples_factor(c, d * d) for c in align["sizes_d2"]}
         sizes |= {samples_factor(c, d) for c in align["sizes_d"]}
-        add("alignment", {
+        add_d("alignment", {
             "method": "alg1_step", "d": int(d), "m": align["m"], "n": sorted(sizes),
             "target": targets["main"],
         })  # fmt: skip
@@ -209,7 +219,7 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
             spec = {"method": method, "d": int(d), "n": n_list, "target": targets["main"]}
             if method != "krr":
                 spec["m"] = risk["m"]
-            add("risk", spec)
+            add_d("risk", spec)
 
     transfer = block["transfer"]
     grid = transfer["grid"]
@@ -222,7 +232,7 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     indep = transfer["independence"]
     for d in indep["d"]:
         for method in indep["methods"]:
-            add("transfer", {
+            add_d("transfer", {
                 "method": method, "part": "independence", "d": int(d), "m": indep["m"],
                 "n": [samples_factor(indep["size_d2"], d * d)] if method == "alg1" else [],
                 "n_target": list(indep["n_target"]),
@@ -232,7 +242,7 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     ablation = block["ablation"]
     deg = ablation["degenerate"]
     for d in deg["d"]:
-        add("ablation", {
+        add_d("ablation", {
             "method": "alg1_step", "part": "degenerate", "d": int(d), "m": deg["m"],
             "n": [samples_factor(c, d * d) for c in deg["sizes_d2"]],
             "targets": {name: targets[name] for name in deg["targets"]},
@@ -244,6 +254,10 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
             "n": [samples_factor(c, rank["d"] ** 2) for c in rank["sizes_d2"]],
             "r": list(rank["r"]),
         })  # fmt: skip
+    for (experiment, _, _), specs in per_d.items():
+        merged = {k: v for k, v in specs[0].items() if k not in ("d", "n")}
+        merged["grid"] = [[spec["d"], spec["n"]] for spec in specs]
+        add(experiment, merged)
     step = ablation["step"]
     if step["eta_factors"]:
         add("ablation", {
@@ -734,6 +748,10 @@ def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     experiment = spec["experiment"]
     if experiment == "reference":
         return _reference_cell(spec)
+    if "grid" in spec:  # one method over several d: the per-d cells, concatenated
+        rest = {k: v for k, v in spec.items() if k != "grid"}
+        frames = [run_cell({**rest, "d": d, "n": n}, device) for d, n in spec["grid"]]
+        return pd.concat(frames, ignore_index=True)
     cell = _Cell(spec, device)
     if experiment == "complexity":
         log_n = list(spec["log_n"])
