@@ -239,7 +239,8 @@ def test_sample_sizes():
 
 def test_expand_smoke_grid():
     cfg = _config()
-    plan = rep.expand(cfg["scales"]["smoke"]["representation"], cfg["presets"]["representation"])
+    block = {**cfg["scales"]["smoke"]["representation"], "split_dims": True}
+    plan = rep.expand(block, cfg["presets"]["representation"])
     assert set(plan) == set(rep.EXPERIMENTS)
     assert len(plan["complexity"]) == 3
     assert len(plan["alignment"]) == 3
