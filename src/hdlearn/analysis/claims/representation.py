@@ -194,7 +194,9 @@ def degenerate_rho(frame: pd.DataFrame, targets: Iterable[str], factor: float) -
     return [
         value
         for target in targets
-        for value in values_at_size(frame, "ablation", "rho", factor, 2, target=target).values()
+        for value in values_at_size(
+            frame, "ablation", "rho", factor, 2, target=target, method="alg1_step"
+        ).values()
     ]
 
 
