@@ -6,9 +6,13 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
-from hdlearn.experiments import depth, tensor
+from hdlearn.experiments import depth, representation, tensor
 
-PAPERS: dict[str, ModuleType] = {"depth": depth, "tensor": tensor}
+PAPERS: dict[str, ModuleType] = {
+    "depth": depth,
+    "representation": representation,
+    "tensor": tensor,
+}
 
 
 def plan(config: Mapping[str, Any], scale: str) -> dict[str, dict[str, dict[str, dict]]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from hdlearn.analysis.claims import depth, tensor
+from hdlearn.analysis.claims import depth, representation, tensor
 from hdlearn.analysis.claims.core import (
     FAIL,
     INCONCLUSIVE,
@@ -22,7 +22,11 @@ from hdlearn.analysis.claims.core import (
 )
 from hdlearn.io import read_table
 
-PAPERS: dict[str, ModuleType] = {"depth": depth, "tensor": tensor}
+PAPERS: dict[str, ModuleType] = {
+    "depth": depth,
+    "representation": representation,
+    "tensor": tensor,
+}
 
 
 def run_claims(settings: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:

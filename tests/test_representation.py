@@ -1,0 +1,449 @@
+"""Damian, Lee & Soltanolkotabi 2022: targets, Algorithm 1, baselines, risk estimates, the grid
+and every DLS claim statistic on synthetic tables with known answers (float64)."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from hdlearn.analysis.claims import PASS, evaluate
+from hdlearn.analysis.claims import representation as dls
+from hdlearn.baselines.kernels import arccos_kernels, relu_ntk
+from hdlearn.baselines.ridge import ridge_path, ridge_path_dual, ridge_regression
+from hdlearn.experiments import representation as rep
+from hdlearn.seeding import generator, generators
+from hdlearn.targets.index import (
+    IndexTarget,
+    random_orthonormal_rows,
+    single_index_terms,
+    staircase_terms,
+)
+
+CPU = torch.device("cpu")
+MAIN = [[2, 1 / math.sqrt(2)], [4, 1 / math.sqrt(2)]]
+
+
+def _config():
+    with open("config/config.yaml") as handle:
+        return yaml.safe_load(handle)
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def test_orthonormal_rows():
+    u = random_orthonormal_rows(3, 12, generators([0, 1], "u"), CPU)
+    eye = torch.eye(3, dtype=torch.float64)
+    assert u.shape == (2, 3, 12)
+    assert torch.allclose(u @ u.transpose(1, 2), eye.expand(2, 3, 3), atol=1e-12)
+
+
+def test_main_target_is_fig1_link_and_has_unit_norm():
+    u = random_orthonormal_rows(1, 8, generators([0], "u"), CPU)
+    target = IndexTarget(u, single_index_terms(MAIN))
+    z = torch.linspace(-2, 2, 9, dtype=torch.float64)[None, :, None]
+    he2, he4 = z**2 - 1, z**4 - 6 * z**2 + 3
+    expected = (he2 / 2 + he4 / math.sqrt(48)).squeeze(-1)
+    assert torch.allclose(target.of_z(z), expected, atol=1e-12)
+    assert target.second_moment() == pytest.approx(1.0)
+    x = torch.randn(1, 400_000, 8, generator=generator(0, "mc"), dtype=torch.float64)
+    assert target(x).square().mean().item() == pytest.approx(1.0, abs=0.05)
+
+
+@pytest.mark.parametrize("r", [1, 2, 4])
+def test_staircase_unit_norm_and_hessian_rank(r):
+    terms = staircase_terms(r)
+    assert sum(c * c for _, c in terms) == pytest.approx(1.0)
+    u = random_orthonormal_rows(r, 10, generators([0], "u"), CPU)
+    target = IndexTarget(u, terms)
+    # E[f* He_2-type second moments]: E[f* (z_i^2 - 1)] = sqrt(2) c_(2 e_i) = 1/sqrt(r)
+    z = torch.randn(1, 400_000, r, generator=generator(1, "z"), dtype=torch.float64)
+    fz = target.of_z(z)
+    for i in range(r):
+        assert (fz * (z[..., i] ** 2 - 1)).mean().item() == pytest.approx(
+            1 / math.sqrt(r), abs=0.05
+        )
+
+
+def test_duplicate_terms_rejected():
+    u = random_orthonormal_rows(1, 4, generators([0], "u"), CPU)
+    with pytest.raises(ValueError, match="distinct"):
+        IndexTarget(u, (((2,), 1.0), ((2,), 1.0)))
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def test_arccos_endpoints_and_ntk_diagonal():
+    k0, k1 = arccos_kernels(torch.tensor([1.0, 0.0, -1.0], dtype=torch.float64))
+    assert torch.allclose(k0, torch.tensor([1.0, 0.5, 0.0], dtype=torch.float64))
+    assert torch.allclose(k1, torch.tensor([1.0, 1 / math.pi, 0.0], dtype=torch.float64))
+    x = torch.randn(1, 5, 7, generator=generator(0, "x"), dtype=torch.float64)
+    assert torch.allclose(torch.diagonal(relu_ntk(x, x), dim1=1, dim2=2), 2 * x.square().sum(-1))
+
+
+def test_relu_ntk_matches_monte_carlo_features():
+    gen = generator(3, "ntk")
+    x = torch.randn(1, 3, 5, generator=gen, dtype=torch.float64)
+    w = torch.randn(200_000, 5, generator=gen, dtype=torch.float64)
+    pre = x[0] @ w.T
+    relu, gate = torch.relu(pre), (pre > 0).to(torch.float64)
+    mc = 2 * (relu @ relu.T + (gate @ gate.T) * (x[0] @ x[0].T)) / w.shape[0]
+    assert torch.allclose(relu_ntk(x, x)[0], mc, rtol=0.03, atol=0.03)
+
+
+def test_ridge_paths_match_ridge_regression():
+    gen = generator(0, "ridge")
+    phi = torch.randn(2, 30, 8, generator=gen, dtype=torch.float64)
+    y = torch.randn(2, 30, generator=gen, dtype=torch.float64)
+    lams = [1e-3, 0.1, 10.0]
+    path = ridge_path(
+        phi.transpose(1, 2) @ phi, (phi.transpose(1, 2) @ y[..., None])[..., 0], 30, lams
+    )
+    for i, lam in enumerate(lams):
+        assert torch.allclose(path[:, i], ridge_regression(phi, y, lam), atol=1e-10)
+    wide = torch.randn(2, 6, 20, generator=gen, dtype=torch.float64)
+    y6 = y[:, :6]
+    primal = ridge_path(
+        wide.transpose(1, 2) @ wide, (wide.transpose(1, 2) @ y6[..., None])[..., 0], 6, lams
+    )
+    assert torch.allclose(ridge_path_dual(wide, y6, lams), primal, atol=1e-8)
+    with pytest.raises(ValueError):
+        ridge_path(phi.transpose(1, 2) @ phi, y[:, :8], 30, [0.0])
+
+
+# --------------------------------------------------------------------------- Algorithm 1
+
+
+def _spec(**extra):
+    hyper = {
+        "eta_factor": 0.5, "noise": 1.0, "preprocess": False,
+        "lambda_log10": {"start": -8.0, "stop": 6.0, "num": 29}, "chunk": 64,
+    }  # fmt: skip
+    return {"seeds": [0, 1], "hyper": hyper, "holdout_samples": 300, "test_samples": 300,
+            "method": "alg1", "d": 6, "m": 8, **extra}  # fmt: skip
+
+
+def test_symmetric_init_is_zero_function():
+    a, w0 = rep.symmetric_init([0, 1], 6, 8, CPU)
+    assert torch.equal(a[:, :4], -a[:, 4:]) and torch.equal(w0[:, :4], w0[:, 4:])
+    x = torch.randn(2, 50, 6, generator=generator(0, "x"), dtype=torch.float64)
+    out = (torch.relu(x @ w0.transpose(1, 2)) * a[:, None, :]).sum(-1)
+    assert torch.allclose(out, torch.zeros_like(out), atol=1e-12)
+    with pytest.raises(ValueError, match="even"):
+        rep.symmetric_init([0], 6, 7, CPU)
+
+
+def test_first_step_equals_gd_step_with_weight_decay():
+    """Closed form = W0 - eta (grad_W L + W0/eta) for L = (1/n) sum (f - y)^2 at the init."""
+    spec = _spec()
+    data = rep._Data(spec, 6, CPU)
+    target = IndexTarget(data.directions(), single_index_terms(MAIN))
+    n, eta = 150, 0.5 * math.sqrt(6)
+    a, w0 = rep.symmetric_init([0, 1], 6, 8, CPU)
+    w1 = rep.first_step(data, target, n, ("train",), a, w0, eta, rep._zero_offset)
+    chunks = [(c[0], c[1]) for c in data.stream(target, n, "train")]
+    x, y = (torch.cat(t, 1) for t in zip(*chunks, strict=True))
+    w = w0.clone().requires_grad_(True)
+    f = (torch.relu(x @ w.transpose(1, 2)) * a[:, None, :]).sum(-1)
+    ((f - y).square().mean(1)).sum().backward()
+    expected = w0 - eta * (w.grad + w0 / eta)
+    assert torch.allclose(w1, expected, atol=1e-10)
+    assert torch.allclose(w1[:, :4], -w1[:, 4:])
+
+
+def test_alignment_and_snr():
+    u = torch.zeros(1, 1, 5, dtype=torch.float64)
+    u[0, 0, 0] = 1.0
+    w = torch.zeros(1, 4, 5, dtype=torch.float64)
+    w[0, :, 0] = torch.tensor([1.0, -2.0, 3.0, 1.0])
+    assert rep.alignment(w, u).item() == pytest.approx(1.0)
+    w[0, :, 1] = torch.tensor([1.0, 2.0, 3.0, 1.0])  # as much mass off the subspace
+    assert rep.alignment(w, u).item() == pytest.approx(math.sqrt(0.5))
+    # M = W^T W / 4: inside 15/4, outside (15/4)/(5 - 1)
+    assert rep.direction_snr(w, u).item() == pytest.approx(4.0)
+
+
+def test_test_risk_estimates():
+    spec = _spec()
+    data = rep._Data(spec, 6, CPU)
+    target = IndexTarget(data.directions(), single_index_terms(MAIN))
+
+    def stream():
+        return data.stream(target, 500, "test")
+
+    zero = rep.test_risk(target, lambda x: torch.zeros(x.shape[:2], dtype=x.dtype), stream)
+    assert torch.allclose(zero["risk"], torch.ones(2, dtype=torch.float64))
+    assert torch.allclose(zero["risk_cvopt"], torch.ones(2, dtype=torch.float64))
+    exact = rep.test_risk(target, target, stream)
+    assert torch.allclose(exact["risk_plain"], torch.zeros(2, dtype=torch.float64))
+    assert torch.allclose(exact["risk_cvopt"], torch.zeros(2, dtype=torch.float64), atol=1e-12)
+
+
+def test_fit_head_recovers_noiseless_linear_head_and_zero_head_for_noise():
+    spec = _spec()
+    data = rep._Data(spec, 6, CPU)
+    data.noise = 0.0
+    weights = torch.randn(2, 10, 6, generator=generator(0, "w"), dtype=torch.float64)
+    bias = torch.randn(2, 10, generator=generator(0, "b"), dtype=torch.float64)
+    feats = rep.relu_features(weights, bias)
+    true_head = torch.randn(2, 10, generator=generator(0, "a"), dtype=torch.float64)
+
+    class Teacher:
+        def __call__(self, x):
+            return (feats(x) @ true_head[..., None]).squeeze(-1)
+
+        def second_moment(self):
+            return 0.0
+
+    teacher = Teacher()
+    lams = rep.lambda_grid(spec)
+    head, lam = rep.fit_head(
+        data, feats, lambda: data.stream(teacher, 400, "train"),
+        lambda: data.stream(teacher, 200, "holdout"), 400, lams,
+    )  # fmt: skip
+    assert torch.allclose(head, true_head, atol=1e-4)
+    assert torch.all(lam < 1e-4)
+    data.noise = 1.0
+    zero = IndexTarget(data.directions(), (((0,), 0.0),))  # pure noise labels
+    head, lam = rep.fit_head(
+        data, feats, lambda: data.stream(zero, 30, "train"),
+        lambda: data.stream(zero, 3000, "holdout"), 30, lams,
+    )  # fmt: skip
+    assert torch.all(lam >= 10.0)  # a large penalty or the zero head
+
+
+def test_stream_is_chunk_independent_of_reading():
+    spec = _spec()
+    data = rep._Data(spec, 6, CPU)
+    target = IndexTarget(data.directions(), single_index_terms(MAIN))
+    first = torch.cat([c[0] for c in data.stream(target, 150, "train")], 1)
+    second = torch.cat([c[0] for c in data.stream(target, 150, "train")], 1)
+    assert torch.equal(first, second) and first.shape == (2, 150, 6)
+
+
+# --------------------------------------------------------------------------- grid and cells
+
+
+def test_sample_sizes():
+    assert rep.samples_power(10, 3.5) == 3162
+    assert rep.samples_power(10, 2.0) == 100
+    assert rep.samples_factor(4.0, 32**2) == 4096
+    assert rep.lambda_grid(_spec())[0] == pytest.approx(1e-8)
+    assert rep.lambda_grid(_spec())[-1] == pytest.approx(1e6)
+    assert len(rep.lambda_grid(_spec())) == 29
+
+
+def test_expand_smoke_grid():
+    cfg = _config()
+    block = {**cfg["scales"]["smoke"]["representation"], "split_dims": True}
+    plan = rep.expand(block, cfg["presets"]["representation"])
+    assert set(plan) == set(rep.EXPERIMENTS)
+    assert len(plan["complexity"]) == 3
+    assert len(plan["alignment"]) == 3
+    (ref,) = plan["reference"].values()
+    assert {"alg1", "rf", "ntk"} == {row["method"] for row in ref["rows"]}
+    sizes = {spec["d"]: spec["n"] for spec in plan["alignment"].values()}
+    assert sizes[32] == [256, 1024, 2048, 4096]  # d^2/4, d^2, 64 d, 4 d^2
+    krr = [s for s in plan["risk"].values() if s["method"] == "krr"]
+    assert [s["d"] for s in krr] == [16] and max(krr[0]["n"]) <= 1024
+    names = [name for cells in plan.values() for name in cells]
+    assert len(names) == len(set(names))
+    switch = {
+        experiment: {spec["hyper"]["preprocess"] for spec in cells.values() if "hyper" in spec}
+        for experiment, cells in plan.items()
+    }
+    assert switch["complexity"] == {False} and switch["alignment"] == {True}
+    assert cfg["presets"]["representation"]["ours"]["preprocess"] is False
+
+
+def test_reference_cell_rows():
+    cfg = _config()
+    plan = rep.expand(cfg["scales"]["smoke"]["representation"], cfg["presets"]["representation"])
+    (spec,) = plan["reference"].values()
+    frame = rep.run_cell(spec, CPU)
+    row = frame.query(
+        "method == 'alg1' and m == 100 and log_n == 4.0 and metric == 'paper_risk_mean'"
+    )
+    assert row["value"].item() == pytest.approx(0.089)
+    assert row["n"].item() == 10_000
+
+
+def test_run_cell_complexity_small():
+    spec = _spec(experiment="complexity", log_n=[1.0, 2.0], target=MAIN, d=5)
+    frame = rep.run_cell(spec, CPU)
+    assert list(frame.columns) == rep.COLUMNS
+    assert set(frame["metric"]) == {"rho", "risk", "risk_plain", "risk_cvopt", "lambda"}
+    assert sorted(frame["n"].unique()) == [5, 25]
+    risk = frame.query("metric == 'risk'")["value"]
+    assert risk.between(-0.5, 3.0).all()
+    again = rep.run_cell(spec, CPU)
+    pd.testing.assert_frame_equal(frame, again)
+
+
+# --------------------------------------------------------------------------- claim statistics
+
+
+def _row(experiment, metric, value, seed=0, **cols):
+    base = {"experiment": experiment, "method": "alg1", "target": "main", "d": 10, "m": 100,
+            "n": 0, "log_n": math.nan, "n_target": 0, "r": 1, "eta_factor": 0.5}  # fmt: skip
+    return {**base, **cols, "seed": seed, "metric": metric, "value": value}
+
+
+def synthetic_frame(seeds=(0, 1, 2)) -> pd.DataFrame:
+    """A table where every DLS statistic has a known value (identical across seeds)."""
+    rows = []
+    for s in seeds:
+        for method, risk in [("alg1", 0.1), ("rf", 0.7), ("ntk", 0.6)]:
+            for k in (3.5, 4.0):
+                value = risk / 2 if (method == "alg1" and k == 4.0) else risk
+                rows.append(_row("complexity", "risk_cvopt", value, s, method=method, log_n=k,
+                                 n=rep.samples_power(10, k)))  # fmt: skip
+        for d in (16, 32, 64):
+            # rho linear in log(n/d^2), 0.6 exactly at n = 2 d^2; also at n = 64 d
+            for n in (d * d, 4 * d * d, 64 * d):
+                value = 0.6 + 0.1 * math.log2(n / (2 * d * d))
+                rows.append(_row("alignment", "rho", value, s, method="alg1_step", d=d, n=n))
+            # risk = 0.3 exactly at n = 4 d^2 for alg1
+            for c, value in [(1.0, 0.5), (16.0, 0.1)]:
+                rows.append(_row("risk", "risk_cvopt", value, s, d=d,
+                                 n=rep.samples_factor(c, d * d)))  # fmt: skip
+            rows.append(_row("risk", "risk_cvopt", 0.7, s, method="rf", d=d,
+                             n=rep.samples_factor(16.0, d * d)))  # fmt: skip
+            rows.append(_row("transfer", "risk_cvopt", {16: 0.2, 32: 0.25, 64: 0.3}[d], s,
+                             d=d, n_target=1024, target="transfer_independence"))  # fmt: skip
+            rows.append(_row("transfer", "risk_cvopt", 0.95, s, method="rf", d=d,
+                             n_target=1024, target="transfer_independence"))  # fmt: skip
+        for k, value in [(0.0, 0.99), (1.0, 0.9), (4.0, 0.1)]:
+            rows.append(_row("transfer", "risk_cvopt", value, s, log_n=k, n_target=1000,
+                             target="transfer_grid"))  # fmt: skip
+        for target, value in [("main", 0.9), ("he3", 0.3), ("he4", 0.4)]:
+            rows.append(_row("ablation", "rho", value, s, method="alg1_step", d=32,
+                             target=target, n=16 * 32 * 32))  # fmt: skip
+        for r, value in [(1, 80.0), (2, 40.0), (4, 10.0)]:
+            rows.append(_row("ablation", "snr", value, s, method="alg1_step", d=64, r=r,
+                             n=4 * 64 * 64))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_statistics_on_synthetic_table():
+    f = synthetic_frame()
+    metric = "risk_cvopt"
+    assert dls.fig1_risk(f, "alg1", 100, 4.0, metric) == pytest.approx(0.05)
+    assert dls.fig1_kernel_min(f, 100, 3.5, metric) == pytest.approx(0.6)
+    assert dls.fig1_ratio(f, 100, 3.5, metric) == pytest.approx(0.1 / 0.6)
+    assert dls.threshold_slope(f, "alignment", "rho", 0.6, True) == pytest.approx(2.0, abs=1e-3)
+    curve = pd.Series([0.5, 0.7], index=[100, 400])
+    assert dls.threshold_n(curve, 0.6, True) == pytest.approx(200.0)
+    assert math.isnan(dls.threshold_n(curve, 0.8, True))
+    assert dls.rho_spread(f, 4.0, 32) == pytest.approx(0.0)
+    assert dls.rho_linear_drop(f, 64.0) == pytest.approx(0.2)  # 0.1 log2(64 / 16)
+    assert dls.threshold_slope(f, "risk", metric, 0.3, False, method="alg1") == pytest.approx(
+        2.0, abs=1e-3
+    )
+    assert max(dls.risk_at_size(f, ["alg1"], 16.0, metric)) == pytest.approx(0.1)
+    assert min(dls.risk_at_size(f, ["rf", "krr"], 16.0, metric)) == pytest.approx(0.7)
+    assert dls.transfer_spread(f, 1024, metric) == pytest.approx(0.1)
+    assert dls.transfer_grid_at(f, 4.0, 3.0, metric) == pytest.approx(0.1)
+    assert dls.transfer_grid_small(f, 1.0, 3.0, metric) == pytest.approx(0.9)
+    assert max(dls.degenerate_rho(f, ["he3", "he4"], 16.0)) == pytest.approx(0.4)
+    assert dls.snr_order(f, 4.0) == pytest.approx(2.0)
+
+
+def test_every_claim_passes_on_synthetic_table():
+    settings = _config()["scales"]["default"]["representation"]["claims"]
+    f = synthetic_frame()
+    ids = []
+    for claim in dls.claims(settings):
+        row = evaluate(claim, f, n_boot=50, seed=0, level=0.9)
+        assert row["verdict"] == PASS, row
+        ids.append(row["claim_id"])
+    assert ids == sorted(ids) and len(ids) == 17
+
+
+def test_select_rows_drops_reference_and_other_metrics():
+    table = synthetic_frame(seeds=(0,))
+    tables = {name: table[table["experiment"] == name] for name in dls.TABLES}
+    tables["complexity"] = pd.concat(
+        [tables["complexity"], pd.DataFrame([_row("complexity", "lambda", 1.0)])]
+    )
+    selected = dls.select_rows(tables)
+    assert "lambda" not in set(selected["metric"])
+    assert len(selected) == len(table)
+    assert np.isfinite(selected["value"]).all()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (
+            ("alignment", "m"),
+            101,
+            "config.scales.default.representation.alignment.m: 101 is not a multiple of 2",
+        ),
+        (
+            ("risk", "methods"),
+            ["alg1", "svm"],
+            "config.scales.default.representation.risk.methods[1]: 'svm' is not allowed",
+        ),
+        (
+            ("claims", "risk_metric"),
+            "mse",
+            "config.scales.default.representation.claims.risk_metric: 'mse' is not allowed",
+        ),
+    ],
+)
+def test_schema_refuses_bad_values_with_the_key(path, value, expected):
+    from hdlearn.config import ConfigError, validate_config
+
+    cfg = _config()
+    node = cfg["scales"]["default"]["representation"]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(ConfigError, match=expected.replace("[", r"\[").replace("]", r"\]")):
+        validate_config(cfg, "config/schema.yaml")
+
+
+def test_krr_cell_does_not_depend_on_member_grouping(monkeypatch):
+    spec = _spec(experiment="risk", method="krr", d=5, n=[60], target=MAIN)
+    spec.pop("m")
+    whole = rep.run_cell(spec, CPU)
+    monkeypatch.setattr(rep, "KRR_GROUP_ELEMENTS", 60 * 60)  # one member at a time
+    single = rep.run_cell(spec, CPU)
+    assert np.allclose(whole["value"], single["value"], atol=1e-10)
+    assert set(whole["metric"]) == {"risk", "risk_plain", "risk_cvopt", "lambda"}
+
+
+def test_preprocessing_offset_is_added_back_and_removes_the_linear_part():
+    spec = _spec()
+    spec["hyper"]["preprocess"] = True
+    data = rep._Data(spec, 6, CPU)
+    u = data.directions()
+    linear = IndexTarget(u, single_index_terms([[0, 0.5], [1, 2.0]]))  # 0.5 + 2 u.x
+    data.noise = 0.0
+    offset = rep._linear_offset(data, linear, 40_000, ("train",))
+    x = torch.randn(2, 100, 6, generator=generator(0, "x"), dtype=torch.float64)
+    assert torch.allclose(offset(x), linear(x), atol=0.25)
+
+
+def test_merged_cell_equals_per_d_cells():
+    cfg = _config()
+    block = {**cfg["scales"]["smoke"]["representation"], "split_dims": True}
+    presets = cfg["presets"]["representation"]
+    split = rep.expand(block, presets)["alignment"]
+    merged = rep.expand({**block, "split_dims": False}, presets)["alignment"]
+    assert len(split) == 3 and len(merged) == 1
+    (spec,) = merged.values()
+    assert [d for d, _ in spec["grid"]] == [16, 32, 64]
+    small = {**spec, "grid": [[d, n[:2]] for d, n in spec["grid"][:2]]}
+    frame = rep.run_cell(small, CPU)
+    for d, n in small["grid"]:
+        alone = rep.run_cell(
+            {**{k: v for k, v in small.items() if k != "grid"}, "d": d, "n": n}, CPU
+        )
+        part = frame[frame["d"] == d].reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, alone)
