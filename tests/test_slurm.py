@@ -233,3 +233,20 @@ def test_timings(runs):
     """Not a check: the two wall times, for the record (pytest -s prints them)."""
     print(f"local {runs['local_seconds']:.0f} s, SLURM {runs['cluster_seconds']:.0f} s")
     assert runs["local_seconds"] > 0 and runs["cluster_seconds"] > 0
+
+
+def test_paper_scale_cells_ask_the_cluster_for_one_gpu(tmp_path):
+    """At paper scale the plugin turns the cell's gpu=1 into `sbatch --gpus=1`. The test node
+    has no GPU, so SLURM refuses the job, and Snakemake reports the sbatch call it made."""
+    workdir = _copy_repo(tmp_path / "paper")
+    refused = subprocess.run(
+        [*SNAKEMAKE, *PROFILE, "--config", "scale=paper", "--until", "cell", "--jobs", "1"],
+        cwd=workdir, capture_output=True, text=True, env=_env(),
+    )  # fmt: skip
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    calls = re.findall(r"^\s*sbatch --parsable .*$", output, flags=re.MULTILINE)
+    assert calls, output[-3000:]
+    for call in calls:
+        assert "--gpus=1" in call and "--mem 32000" in call and "-t 240" in call
+    assert "Invalid generic resource (gres) specification" in output
