@@ -91,8 +91,15 @@ def _snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Comp
     return done
 
 
-def _sacct(since: str) -> pd.DataFrame:
-    """Jobs of this user since ``since``, as SLURM's accounting records them."""
+def _run_id(output: str) -> str:
+    """The SLURM run ID the plugin printed: it names every job of that Snakemake run."""
+    match = re.search(r"SLURM run ID: ([0-9a-f-]{36})", output)
+    assert match, output[-3000:]
+    return match.group(1)
+
+
+def _sacct(since: str, run_id: str) -> pd.DataFrame:
+    """The jobs of one Snakemake run, as SLURM's accounting (slurmdbd) records them."""
     out = subprocess.run(
         ["sacct", "-X", "--parsable2", "--noheader", "--starttime", since,
          "--format=JobIDRaw,JobName,State,ExitCode,NodeList,Account,Partition"],
@@ -100,7 +107,8 @@ def _sacct(since: str) -> pd.DataFrame:
     ).stdout  # fmt: skip
     rows = [line.split("|") for line in out.splitlines() if line]
     columns = ["job", "name", "state", "exit_code", "node", "account", "partition"]
-    return pd.DataFrame(rows, columns=columns)
+    jobs = pd.DataFrame(rows, columns=columns)
+    return jobs[jobs["name"] == run_id]
 
 
 def _data_bytes(path: Path) -> dict[str, bytes]:
@@ -159,9 +167,7 @@ def test_every_output_of_the_dag_exists(runs):
 def test_sacct_shows_the_jobs_completed_on_the_node(runs):
     cells = sorted((runs["cluster"] / "results" / "smoke" / "cells").rglob("*.parquet"))
     figures = sorted((runs["cluster"] / "results" / "smoke" / "notebooks").glob("*.ipynb"))
-    jobs = _sacct(runs["since"])
-    # the plugin names every job of a run after the run's uuid
-    jobs = jobs[jobs["name"].str.fullmatch(r"[0-9a-f-]{36}")]
+    jobs = _sacct(runs["since"], _run_id(runs["log"]))
     assert len(jobs) == len(cells) + len(figures), jobs.to_string()
     assert (jobs["state"] == "COMPLETED").all(), jobs.to_string()
     assert (jobs["exit_code"] == "0:0").all()
@@ -215,7 +221,7 @@ def test_failed_cluster_job_names_its_log_and_leaves_the_dag_intact(runs, tmp_pa
     for log in logs:
         assert "no CUDA device is available" in (cluster / log).read_text()
     assert re.search(r"\.snakemake/slurm_logs/rule_cell/\S+\.log", output), output[-3000:]
-    jobs = _sacct(since)
+    jobs = _sacct(since, _run_id(output))
     assert (jobs["state"] == "FAILED").any(), jobs.to_string()
 
     # nothing that existed changed, no partial or temporary file appeared, and the original

@@ -272,7 +272,7 @@ status() {
             echo "$daemon: not running"
         fi
     done
-    sinfo
+    sinfo || true
 }
 
 case ${1:-} in
