@@ -5,11 +5,12 @@ a one-node cluster on this machine, with the account `hdlearn` and the partition
 Without one the tests skip, unless HDLEARN_REQUIRE_SLURM=1 (CI), where they fail.
 
 One module-scoped fixture runs the smoke DAG twice in two temporary copies of the repository,
-once locally (profile `default`) and once through SLURM (profile `slurm`), and times both. The tests check that the SLURM run built
-every output of the DAG, that SLURM's accounting (`sacct`) shows its jobs COMPLETED, and that
-its cell tables hold the same bytes as the local run's. A last run injects a bad value through
-config, so that the cells it needs raise on the node: Snakemake must name the failed job's
-log, and leave the finished DAG as it was.
+once locally (profile `default`) and once through SLURM (profile `slurm`), and times both. The
+tests check that the SLURM run built every output of the DAG, that SLURM's accounting (`sacct`)
+shows its jobs COMPLETED, and that its cell tables hold the same bytes as the local run's. A
+further run injects a bad value through config, so that the cells it needs raise on the node:
+Snakemake must name the failed job's log and leave the finished DAG as it was. The last test
+checks that paper-scale cells ask SLURM for one GPU.
 """
 
 import hashlib
