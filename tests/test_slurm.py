@@ -218,11 +218,15 @@ def test_failed_cluster_job_names_its_log_and_leaves_the_dag_intact(runs, tmp_pa
     output = failed.stdout + failed.stderr
     assert failed.returncode != 0
     assert "Error in rule cell" in output
-    logs = re.findall(r"results/smoke/logs/cell/depth/[\w.\-]+\.log", output)
+    # each failure names the job's log, which says why, and its SLURM log, which is kept
+    logs = re.findall(
+        r"log: (results/smoke/logs/cell/depth/\S+\.log), (\S+/\.snakemake/slurm_logs/\S+\.log)",
+        output,
+    )
     assert logs, output[-3000:]
-    for log in logs:
+    for log, slurm_log in logs:
         assert "no CUDA device is available" in (cluster / log).read_text()
-    assert re.search(r"\.snakemake/slurm_logs/rule_cell/\S+\.log", output), output[-3000:]
+        assert "Error in rule cell" in Path(slurm_log).read_text()
     jobs = _sacct(since, _run_id(output))
     assert (jobs["state"] == "FAILED").any(), jobs.to_string()
 
