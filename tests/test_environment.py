@@ -20,7 +20,8 @@ def _pins(requirements):
 
 def test_environment_mirrors_pyproject_pins():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    extras = project["optional-dependencies"]
+    declared = [*project["dependencies"], *(pin for extra in extras.values() for pin in extra)]
     pyproject = _pins(declared)
     assert len(pyproject) == len(declared), "every dependency is pinned with =="
     conda = yaml.safe_load((ROOT / "environment.yml").read_text())

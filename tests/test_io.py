@@ -1,5 +1,7 @@
 """Atomic writes and provenance."""
 
+import platform
+
 import pandas as pd
 import pytest
 
@@ -21,7 +23,15 @@ def test_write_table_round_trip_with_provenance(tmp_path):
     assert record["params"] == {"d": 32} and record["seeds"] == [0, 1]
     assert record["params_hash"] == params_hash({"d": 32})
     assert {"torch", "pandas", "python"} <= set(record["versions"])
+    assert record["host"] == platform.node() and record["device"] == "cpu"
     assert list(path.parent.iterdir()) == [path]
+
+
+def test_provenance_records_the_slurm_job(monkeypatch):
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    assert "slurm_job_id" not in provenance({})
+    monkeypatch.setenv("SLURM_JOB_ID", "42")
+    assert provenance({})["slurm_job_id"] == "42"
 
 
 def test_failed_write_leaves_nothing_and_stale_temporaries_are_removed(tmp_path, monkeypatch):

@@ -23,13 +23,14 @@ def _run_cell(args: argparse.Namespace) -> None:
 
     from hdlearn.devices import configure_determinism, resolve_device
     from hdlearn.experiments import PAPERS
-    from hdlearn.io import provenance, write_table
+    from hdlearn.io import provenance, where, write_table
 
     spec = json.loads(args.spec)
     device = resolve_device(args.device)
     configure_determinism(device)
     torch.set_num_threads(args.threads)
-    print(f"cell of {args.paper} on {device}: {json.dumps(spec)}", file=sys.stderr)
+    place = " ".join(f"{key}={value}" for key, value in where().items())
+    print(f"cell of {args.paper} on {device} ({place}): {json.dumps(spec)}", file=sys.stderr)
     start = time.perf_counter()
     frame = PAPERS[args.paper].run_cell(spec, device)
     seconds = time.perf_counter() - start

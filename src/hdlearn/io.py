@@ -2,8 +2,9 @@
 
 Every parquet file hdlearn writes carries, in its schema metadata under the key ``hdlearn``, a
 JSON record of how it was made: git sha, the cell's parameters and their hash, package
-versions, device and seeds. Files are written to a temporary name in the destination folder
-and renamed into place, so an interrupted job never leaves a partial output behind.
+versions, the host it ran on (and its SLURM job id under SLURM), device and seeds. Files are
+written to a temporary name in the destination folder and renamed into place, so an
+interrupted job never leaves a partial output behind.
 """
 
 from __future__ import annotations
@@ -62,6 +63,14 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def where() -> dict[str, str]:
+    """The host this process runs on, and its SLURM job id when it runs as a SLURM job."""
+    place = {"host": platform.node()}
+    if os.environ.get("SLURM_JOB_ID"):
+        place["slurm_job_id"] = os.environ["SLURM_JOB_ID"]
+    return place
+
+
 def provenance(params: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
     """The provenance record stored with a table: params, their hash, code and environment."""
     return {
@@ -70,6 +79,7 @@ def provenance(params: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
         "git_sha": git_sha(),
         "versions": package_versions(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **where(),
         **extra,
     }
 

@@ -1,4 +1,10 @@
-# The scorecard over every paper's tables, and the compute summary per figure.
+# The scorecard over every paper's tables, and the compute summary per figure. Both only read
+# small tables: on a cluster they run on the submit host.
+
+
+localrules:
+    claims,
+    compute,
 
 
 rule claims:
