@@ -50,3 +50,15 @@ def test_failed_write_leaves_nothing_and_stale_temporaries_are_removed(tmp_path,
     atomic_write_text("done\n", path)
     assert path.read_text() == "done\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.md"]
+
+
+def test_compute_summary_counts_jobs_without_benchmark(tmp_path):
+    from hdlearn.cli import summarise_benchmarks
+
+    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+    for name, (s, rss, cpu) in {"a.tsv": (2.0, 100.0, 1.5), "b.tsv": (3.0, 250.0, 2.5)}.items():
+        line = f"{s}\t0:00:0{s:.0f}\t{rss}\t1\t1\t1\t0\t0\t0\t{cpu}\n"
+        (tmp_path / name).write_text(header + line)
+    row = summarise_benchmarks("fig", [tmp_path / "a.tsv", tmp_path / "b.tsv", tmp_path / "c.tsv"])
+    assert row == {"figure": "fig", "jobs": 2, "jobs_unmeasured": 1, "wall_seconds": 5.0,
+                   "cpu_seconds": 4.0, "peak_rss_mb": 250.0}  # fmt: skip

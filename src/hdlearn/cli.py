@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -65,19 +66,26 @@ def _claims(args: argparse.Namespace) -> None:
 def _compute(args: argparse.Namespace) -> None:
     from hdlearn.io import atomic_write_text
 
-    rows = []
-    for figure, benchmarks in json.loads(args.mapping).items():
-        stats = pd.concat([pd.read_csv(path, sep="\t") for path in benchmarks])
-        rows.append(
-            {
-                "figure": figure,
-                "jobs": len(stats),
-                "wall_seconds": float(stats["s"].sum()),
-                "cpu_seconds": float(stats["cpu_time"].sum()),
-                "peak_rss_mb": float(stats["max_rss"].max()),
-            }
-        )
+    rows = [
+        summarise_benchmarks(figure, [Path(p) for p in benchmarks])
+        for figure, benchmarks in json.loads(args.mapping).items()
+    ]
     atomic_write_text(pd.DataFrame(rows).to_csv(index=False), args.output)
+
+
+def summarise_benchmarks(figure: str, benchmarks: Sequence[Path]) -> dict[str, object]:
+    """Sum Snakemake's per-job benchmark files of one figure. Jobs without a file (cells
+    computed elsewhere, e.g. on a GPU box, and copied in) are counted as ``jobs_unmeasured``."""
+    present = [path for path in benchmarks if path.exists()]
+    stats = pd.concat([pd.read_csv(path, sep="\t") for path in present]) if present else None
+    return {
+        "figure": figure,
+        "jobs": len(present),
+        "jobs_unmeasured": len(benchmarks) - len(present),
+        "wall_seconds": float(stats["s"].sum()) if stats is not None else 0.0,
+        "cpu_seconds": float(stats["cpu_time"].sum()) if stats is not None else 0.0,
+        "peak_rss_mb": float(stats["max_rss"].max()) if stats is not None else 0.0,
+    }
 
 
 def _bench(args: argparse.Namespace) -> None:
