@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
-from hdlearn.experiments import depth
+from hdlearn.experiments import depth, symmetry
 
-PAPERS: dict[str, ModuleType] = {"depth": depth}
+PAPERS: dict[str, ModuleType] = {"depth": depth, "symmetry": symmetry}
 
 
 def plan(config: Mapping[str, Any], scale: str) -> dict[str, dict[str, dict[str, dict]]]:
