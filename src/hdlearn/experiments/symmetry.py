@@ -281,4 +281,3 @@ def run_equivariance(spec: Mapping[str, Any], device: torch.device) -> pd.DataFr
                 f"{optimiser}:{group}", "max_abs_diff", gaps,
             )  # fmt: skip
     return pd.DataFrame(rows, columns=COLUMNS)
-

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from hdlearn.analysis.claims import depth
+from hdlearn.analysis.claims import depth, symmetry
 from hdlearn.analysis.claims.core import (
     FAIL,
     INCONCLUSIVE,
@@ -22,7 +22,7 @@ from hdlearn.analysis.claims.core import (
 )
 from hdlearn.io import read_table
 
-PAPERS: dict[str, ModuleType] = {"depth": depth}
+PAPERS: dict[str, ModuleType] = {"depth": depth, "symmetry": symmetry}
 
 
 def run_claims(settings: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
