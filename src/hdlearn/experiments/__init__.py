@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
-from hdlearn.experiments import depth, representation, tensor
+from hdlearn.experiments import depth, representation, symmetry, tensor
 
 PAPERS: dict[str, ModuleType] = {
     "depth": depth,
     "representation": representation,
+    "symmetry": symmetry,
     "tensor": tensor,
 }
 

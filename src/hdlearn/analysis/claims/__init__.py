@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from hdlearn.analysis.claims import depth, representation, tensor
+from hdlearn.analysis.claims import depth, representation, symmetry, tensor
 from hdlearn.analysis.claims.core import (
     FAIL,
     INCONCLUSIVE,
@@ -25,6 +25,7 @@ from hdlearn.io import read_table
 PAPERS: dict[str, ModuleType] = {
     "depth": depth,
     "representation": representation,
+    "symmetry": symmetry,
     "tensor": tensor,
 }
 

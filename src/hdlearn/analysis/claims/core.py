@@ -7,6 +7,10 @@ a predicted region for it, and a bootstrap confidence interval over seeds. The v
 * FAIL when the whole CI lies outside it,
 * INCONCLUSIVE when the CI straddles its edge, or when the data cannot give a value (too few
   points, no threshold crossing): the data cannot decide, never "not computed".
+
+A claim marked ``theory_only`` (a theorem no finite experiment can test, e.g. a hardness result
+under a cryptographic assumption) is listed with the verdict THEORY-ONLY and no value: an honest
+row of the scorecard that is never counted as a pass.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class Claim:
     #: Optional text computed from the same rows and appended to the statement, e.g. why the
     #: data cannot decide a claim at this scale (the largest d of the run is too small).
     note: Callable[[pd.DataFrame], str] | None = None
+    theory_only: bool = False
 
 
 def verdict(estimate: Estimate, prediction: Prediction) -> str:
@@ -77,6 +82,8 @@ def evaluate(
     claim: Claim, rows: pd.DataFrame, *, n_boot: int, seed: int, level: float
 ) -> dict[str, object]:
     """The scorecard row of ``claim`` on ``rows``."""
+    if claim.theory_only:
+        return theory_only_row(claim)
     estimate = bootstrap(rows, claim.statistic, by="seed", n_boot=n_boot, seed=seed, level=level)
     note = claim.note(rows) if claim.note is not None else ""
     return {
@@ -102,6 +109,8 @@ def to_markdown(card: pd.DataFrame, title: str) -> str:
     """A readable Markdown scorecard with a verdict tally."""
     tally = card["verdict"].value_counts()
     counts = ", ".join(f"{tally.get(v, 0)} {v}" for v in (PASS, FAIL, INCONCLUSIVE))
+    if tally.get(THEORY_ONLY, 0):
+        counts += f", {tally[THEORY_ONLY]} {THEORY_ONLY}"
     lines = [f"# {title}", "", counts, ""]
     lines.append("| claim | verdict | value [CI] | prediction | statement |")
     lines.append("|---|---|---|---|---|")
@@ -113,3 +122,22 @@ def to_markdown(card: pd.DataFrame, title: str) -> str:
             f"| {row.claim_id} | **{row.verdict}** | {measured} | {prediction} | {statement} |"
         )
     return "\n".join(lines) + "\n"
+
+
+THEORY_ONLY = "THEORY-ONLY"
+
+
+def theory_only_row(claim: Claim) -> dict[str, object]:
+    """The scorecard row of a claim no experiment can test: no value, verdict THEORY-ONLY."""
+    return {
+        "claim_id": claim.claim_id,
+        "paper": claim.paper,
+        "statement": claim.statement,
+        "tables": ", ".join(claim.tables),
+        "statistic": claim.statistic_name,
+        "value": math.nan,
+        "ci_low": math.nan,
+        "ci_high": math.nan,
+        "prediction": "theory only, not testable numerically",
+        "verdict": THEORY_ONLY,
+    }

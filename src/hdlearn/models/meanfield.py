@@ -1,0 +1,145 @@
+"""Mean-field networks on the hypercube, as batched ensembles (Abbe & Boix-Adsera 2022 runs).
+
+**FC net of depth L** (``L - 1`` hidden layers of width ``m``), member ``e``:
+
+    f(x) = (1/m) sum_j a_j h_j(x),   h = relu(W_{L-1} ... relu(W_1 x + b_1) ... + b_{L-1}),
+
+with ``W_1 ~ N(0, I/d)`` rows, ``b_1 ~ first_bias U(-1, 1)``, hidden ``W_l ~ N(0, 1/m)``,
+``b_l ~ hidden_bias U(-1, 1)`` and ``a_j ~ N(0, 1)``. The hidden layers are an
+:class:`hdlearn.models.ensemble.EnsembleMLP` whose readout row holds ``a``; the ``1/m`` is
+applied on top. The law of ``W_1`` is invariant under ``W_1 -> W_1 g`` for every orthogonal
+``g``, so SGD on this net is O(d)-equivariant (and signed-permutation equivariant).
+
+**Conv net** (one shared kernel, circular windows, position-specific readout):
+
+    f(x) = (1/m) sum_{p=1}^{d} sum_{c=1}^{m} a_{p,c} relu(w_c . (x_p, ..., x_{p+k-1}) + b_c),
+
+indices mod ``d``, ``w_c ~ N(0, I/k)``, ``b_c ~ first_bias U(-1, 1)``, ``a_{p,c} ~ N(0, 1/d)``.
+It is equivariant only under the ``d`` cyclic shifts (and a global sign flip), not under
+coordinate permutations.
+
+Per-group SGD steps (the mean-field convention, one unit of time ~ ``d/eta`` samples):
+FC: ``W_1``: ``eta m/d``, ``b_1`` and ``a``: ``eta m``, hidden ``W_l, b_l``: ``eta``.
+Conv: ``w``: ``eta m/k``, ``b``: ``eta m``, ``a``: ``eta m/d``. See :func:`step_sizes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from hdlearn.models.ensemble import EnsembleMLP
+
+
+@dataclass
+class MeanFieldFC:
+    """``tensors()`` order: ``W_1, ..., W_{L-1}, a`` then ``b_1, ..., b_{L-1}``."""
+
+    body: EnsembleMLP  # weights[-1] is the readout a, shape (E, 1, m)
+
+    @property
+    def width(self) -> int:
+        return self.body.weights[-1].shape[-1]
+
+    @property
+    def depth(self) -> int:
+        return self.body.depth
+
+    def tensors(self) -> list[torch.Tensor]:
+        return [*self.body.weights, *self.body.biases]
+
+    def names(self) -> list[str]:
+        hidden = [f"W{layer + 1}" for layer in range(self.depth - 1)]
+        return [*hidden, "a", *[f"b{layer + 1}" for layer in range(self.depth - 1)]]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """``f_e(x)``: ``x`` is ``(E, n, d)``, the output ``(E, n)``."""
+        return self.body(x) / self.width
+
+
+@dataclass
+class ConvNet:
+    """Shared kernel ``w`` (E, m, k), bias ``b`` (E, m), readout ``a`` (E, d, m)."""
+
+    w: torch.Tensor
+    b: torch.Tensor
+    a: torch.Tensor
+
+    def tensors(self) -> list[torch.Tensor]:
+        return [self.w, self.b, self.a]
+
+    def names(self) -> list[str]:
+        return ["w", "b", "a"]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        members, n, d = x.shape
+        m, k = self.w.shape[1:]
+        index = (torch.arange(d)[:, None] + torch.arange(k)[None, :]) % d  # (d, k)
+        windows = x[:, :, index.to(x.device)].reshape(members, n * d, k)
+        pre = torch.baddbmm(self.b[:, None, :], windows, self.w.transpose(1, 2))
+        h = torch.relu(pre).reshape(members, n, d * m)
+        return torch.bmm(h, self.a.reshape(members, d * m, 1)).squeeze(-1) / m
+
+
+def init_fc(
+    d: int,
+    width: int,
+    depth: int,
+    generators: Sequence[torch.Generator],
+    *,
+    first_bias: float,
+    hidden_bias: float,
+    device: torch.device,
+    dtype: torch.dtype = torch.float32,
+) -> MeanFieldFC:
+    """Member ``e`` draws from ``generators[e]``, in order: ``W_1``, hidden ``W_l``, ``a``,
+    then ``b_1``, hidden ``b_l`` (module docstring for the laws)."""
+    if depth < 2:
+        raise ValueError(f"depth must be >= 2, got {depth}")
+    widths = [d, *[width] * (depth - 1), 1]
+    weights: list[list[torch.Tensor]] = [[] for _ in range(depth)]
+    biases: list[list[torch.Tensor]] = [[] for _ in range(depth - 1)]
+    for gen in generators:
+        for layer in range(depth):
+            fan_in, fan_out = widths[layer], widths[layer + 1]
+            scale = 1.0 if layer == depth - 1 else fan_in**-0.5
+            weights[layer].append(torch.randn(fan_out, fan_in, generator=gen, dtype=dtype) * scale)
+        for layer in range(depth - 1):
+            scale = first_bias if layer == 0 else hidden_bias
+            biases[layer].append(scale * (2 * torch.rand(width, generator=gen, dtype=dtype) - 1))
+    body = EnsembleMLP(
+        weights=[torch.stack(w).to(device) for w in weights],
+        biases=[torch.stack(b).to(device) for b in biases],
+    )
+    return MeanFieldFC(body)
+
+
+def init_conv(
+    d: int,
+    channels: int,
+    kernel: int,
+    generators: Sequence[torch.Generator],
+    *,
+    first_bias: float,
+    device: torch.device,
+    dtype: torch.dtype = torch.float32,
+) -> ConvNet:
+    """Member ``e`` draws ``w``, ``b``, ``a`` in that order from ``generators[e]``."""
+    ws, bs, as_ = [], [], []
+    for gen in generators:
+        ws.append(torch.randn(channels, kernel, generator=gen, dtype=dtype) * kernel**-0.5)
+        bs.append(first_bias * (2 * torch.rand(channels, generator=gen, dtype=dtype) - 1))
+        as_.append(torch.randn(d, channels, generator=gen, dtype=dtype) * d**-0.5)
+    return ConvNet(*(torch.stack(t).to(device) for t in (ws, bs, as_)))
+
+
+def step_sizes(model: MeanFieldFC | ConvNet, d: int, eta: float) -> list[float]:
+    """The per-tensor SGD steps of the module docstring, in ``model.tensors()`` order."""
+    if isinstance(model, ConvNet):
+        m, k = model.w.shape[1:]
+        return [eta * m / k, eta * m, eta * m / d]
+    m, depth = model.width, model.depth
+    weights = [eta * m / d, *[eta] * (depth - 2), eta * m]
+    return [*weights, eta * m, *[eta] * (depth - 2)]
