@@ -339,3 +339,12 @@ def test_censored_points_make_claims_inconclusive_not_pass():
                for c in sym_claims.claims(SETTINGS)}  # fmt: skip
     assert results["SYM-1a"]["value"] == 0.5 and results["SYM-1a"]["verdict"] != PASS
     assert math.isnan(results["SYM-1c"]["value"]) and results["SYM-1c"]["verdict"] != PASS
+
+
+def test_extremes_never_drop_a_censored_point_whatever_its_position():
+    for values in ([math.nan, 2.0, 1.0], [2.0, math.nan, 1.0], [1.0, 2.0, math.nan]):
+        assert math.isnan(sym_claims._extreme(values, max))
+        assert math.isnan(sym_claims._extreme(values, min))
+    assert sym_claims._extreme([2.0, 1.0, 3.0], max) == 3.0
+    assert sym_claims._extreme([2.0, 1.0, 3.0], min) == 1.0
+    assert math.isnan(sym_claims._extreme([], max))

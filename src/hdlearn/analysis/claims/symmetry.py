@@ -28,6 +28,14 @@ TABLES = ("parity", "breaking", "depth", "staircase", "equivariance")
 FC2 = {"arch": "fc", "depth": 2}
 
 
+def _extreme(values: list[float], pick) -> float:
+    """``pick`` (max or min) of ``values``, NaN when any value is NaN (a censored point is
+    never dropped: the builtins would keep or drop a NaN depending on its position)."""
+    if not values or any(math.isnan(v) for v in values):
+        return math.nan
+    return pick(values)
+
+
 def min_fraction_learned(
     frame: pd.DataFrame, experiment: str, d_max: float = math.inf, **series: object
 ) -> float:
@@ -86,8 +94,8 @@ def depth_slope_spread(frame: pd.DataFrame, min_learned: float) -> float:
             s.slope("depth", (grid[0], grid[-1]), min_learned, arch="fc", depth=L, k=k)
             for L in depths
         ]
-        spreads.append(max(slopes) - min(slopes))
-    return max(spreads) if spreads else math.nan
+        spreads.append(_extreme(slopes, max) - _extreme(slopes, min))
+    return _extreme(spreads, max)
 
 
 def depth_ratio_extreme(frame: pd.DataFrame) -> float:
@@ -101,7 +109,7 @@ def depth_ratio_extreme(frame: pd.DataFrame) -> float:
                     "depth", d, arch="fc", depth=2, k=k
                 )
                 worst.append(max(r, 1.0 / r) if r > 0 else math.nan)
-    return max(worst) if worst else math.nan
+    return _extreme(worst, max)
 
 
 def depth_k_ratio(frame: pd.DataFrame, d: int) -> float:
@@ -112,7 +120,7 @@ def depth_k_ratio(frame: pd.DataFrame, d: int) -> float:
         s.steps("depth", d, arch="fc", depth=L, k=3) / s.steps("depth", d, arch="fc", depth=L, k=2)
         for L in depths
     ]
-    return min(ratios) if ratios else math.nan
+    return _extreme(ratios, min)
 
 
 STAIR = {**FC2, "target": "staircase", "k": 3}
@@ -127,11 +135,11 @@ def staircase_ordering(frame: pd.DataFrame, d_min: int) -> float:
     grids = [set(s.dims("staircase", **series)) for series in (STAIR, JUMP, PARITY3)]
     common = sorted(d for d in set.intersection(*grids) if d >= d_min)
     values = [
-        min(s.steps("staircase", d, **JUMP) / s.steps("staircase", d, **STAIR),
-            s.steps("staircase", d, **PARITY3) / s.steps("staircase", d, **JUMP))
+        _extreme([s.steps("staircase", d, **JUMP) / s.steps("staircase", d, **STAIR),
+                  s.steps("staircase", d, **PARITY3) / s.steps("staircase", d, **JUMP)], min)
         for d in common
     ]  # fmt: skip
-    return min(values) if values else math.nan
+    return _extreme(values, min)
 
 
 def equivariance_gap(frame: pd.DataFrame, variant: str) -> float:
