@@ -447,3 +447,24 @@ def test_merged_cell_equals_per_d_cells():
         )
         part = frame[frame["d"] == d].reset_index(drop=True)
         pd.testing.assert_frame_equal(part, alone)
+
+
+def test_threshold_slope_is_nan_when_a_dimension_is_censored():
+    f = synthetic_frame()
+    alignment = f["experiment"] == "alignment"
+    never = f.copy()
+    never.loc[alignment & (never["d"] == 64), "value"] = 0.4  # never reaches 0.6
+    assert math.isnan(dls.threshold_slope(never, "alignment", "rho", 0.6, True))
+    already = f.copy()
+    already.loc[alignment & (already["d"] == 16), "value"] = 0.9  # past 0.6 at its smallest n
+    assert math.isnan(dls.threshold_slope(already, "alignment", "rho", 0.6, True))
+
+
+def test_transfer_grid_lookup_tolerates_log_n_round_off():
+    f = synthetic_frame()
+    grid = (f["experiment"] == "transfer") & (f["target"] == "transfer_grid")
+    f.loc[grid & (f["log_n"] == 1.0), "log_n"] = math.log(1000) / math.log(10) - 2.0
+    assert math.log(1000) / math.log(10) != 3.0  # the round-off this guards against
+    f.loc[grid & (f["log_n"] == 4.0), "log_n"] = math.log(10_000) / math.log(10)
+    assert dls.transfer_grid_at(f, 4.0, 3.0, "risk_cvopt") == pytest.approx(0.1)
+    assert dls.transfer_grid_at(f, 1.0, 3.0, "risk_cvopt") == pytest.approx(0.9)

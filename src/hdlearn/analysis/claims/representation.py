@@ -99,13 +99,19 @@ def threshold_n(curve: pd.Series, level: float, rising: bool) -> float:
 def threshold_slope(
     frame: pd.DataFrame, experiment: str, metric: str, level: float, rising: bool, **equal
 ) -> float:
-    """OLS slope of ``log n*(level)`` against ``log d`` over the dimensions that cross."""
+    """OLS slope of ``log n*(level)`` against ``log d`` over every dimension of the table.
+
+    NaN (so INCONCLUSIVE) when any ``d`` never reaches the level (right-censored) or is past it
+    already at its smallest ``n`` (left-censored): dropping such a ``d`` would bias the slope.
+    """
     means = mean_at(frame, experiment, metric, ["d", "n"], **equal)
     points = []
     for d in sorted(means.index.get_level_values("d").unique()):
-        n_star = threshold_n(means.xs(d, level="d"), level, rising)
-        if math.isfinite(n_star):
-            points.append((d, n_star))
+        curve = means.xs(d, level="d")
+        n_star = threshold_n(curve, level, rising)
+        if not math.isfinite(n_star) or n_star <= float(curve.index.min()) * (1 + 1e-9):
+            return math.nan
+        points.append((d, n_star))
     if len(points) < 2:
         return math.nan
     ds, ns = zip(*points, strict=True)
@@ -178,7 +184,9 @@ def transfer_grid(frame: pd.DataFrame, log_n: float, log_n_target: float, metric
 
 def transfer_grid_at(frame, log_n: float, log_n_target: float, metric: str) -> float:
     grid = transfer_grid(frame, log_n, log_n_target, metric)
-    return _value(pd.Series(grid, dtype=float), float(log_n)) if grid else math.nan
+    # log_n is recorded as log(n)/log(d), so 3.0 may be stored as 2.9999999999999996
+    matches = [v for key, v in grid.items() if math.isclose(key, log_n, rel_tol=1e-9)]
+    return matches[0] if matches else math.nan
 
 
 def transfer_grid_small(frame, max_log_n: float, log_n_target: float, metric: str) -> float:
