@@ -51,14 +51,17 @@ def _value(series: pd.Series, key: Any) -> float:
     return float(series.get(key, math.nan))
 
 
-def _nanmin(values: Iterable[float]) -> float:
-    values = [v for v in values if math.isfinite(v)]
-    return min(values) if values else math.nan
+def _strict_min(values: Iterable[float]) -> float:
+    """min of ``values``; NaN when empty or when any value is NaN (a missing or diverged
+    dimension never drops out of a "for every d" claim)."""
+    values = list(values)
+    return math.nan if not values or any(math.isnan(v) for v in values) else min(values)
 
 
-def _nanmax(values: Iterable[float]) -> float:
-    values = [v for v in values if math.isfinite(v)]
-    return max(values) if values else math.nan
+def _strict_max(values: Iterable[float]) -> float:
+    """max of ``values``; NaN when empty or when any value is NaN."""
+    values = list(values)
+    return math.nan if not values or any(math.isnan(v) for v in values) else max(values)
 
 
 # --------------------------------------------------------------------------- DLS-1 (Fig. 1)
@@ -192,7 +195,7 @@ def transfer_grid_at(frame, log_n: float, log_n_target: float, metric: str) -> f
 def transfer_grid_small(frame, max_log_n: float, log_n_target: float, metric: str) -> float:
     """min over pre-training sizes ``log_d n <= max_log_n`` of the risk at ``N = d^j``."""
     grid = transfer_grid(frame, max_log_n, log_n_target, metric)
-    return _nanmin(v for k, v in grid.items() if k <= max_log_n + 1e-9)
+    return _strict_min(v for k, v in grid.items() if k <= max_log_n + 1e-9)
 
 
 # --------------------------------------------------------------------------- DLS-5 (ablations)
@@ -266,22 +269,22 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               lambda f: threshold_slope(f, "risk", metric, s["risk_level"], False, method="alg1"),
               Prediction(*s["risk_slope_range"]), ("risk",)),
         claim("DLS-3b", f"Algorithm 1 risk at n = {c_risk:g} d^2 is small for every d.",
-              "max_d Alg1 risk", lambda f: _nanmax(risk_at_size(f, ["alg1"], c_risk, metric)),
+              "max_d Alg1 risk", lambda f: _strict_max(risk_at_size(f, ["alg1"], c_risk, metric)),
               Prediction(high=s["risk_alg1_max"]), ("risk",)),
         claim("DLS-3c", f"Kernels need more than d^2: RF and KRR risk at n = {c_risk:g} d^2.",
               "min_d,method RF/KRR risk",
-              lambda f: _nanmin(risk_at_size(f, ["rf", "krr"], c_risk, metric)),
+              lambda f: _strict_min(risk_at_size(f, ["rf", "krr"], c_risk, metric)),
               Prediction(low=s["risk_kernel_min"]), ("risk",)),
         claim("DLS-4a", f"Transfer (Thm 3): with pre-training, the head learns He_3 from N = "
               f"{n_tr} samples for every d.", f"max_d risk at N={n_tr}",
-              lambda f: _nanmax(transfer_independence(f, "alg1", n_tr, metric).values()),
+              lambda f: _strict_max(transfer_independence(f, "alg1", n_tr, metric).values()),
               Prediction(high=s["transfer_max"]), ("transfer",)),
         claim("DLS-4b", f"Transfer: the pre-trained risk at N = {n_tr} does not depend on d.",
               f"max-min_d risk at N={n_tr}", lambda f: transfer_spread(f, n_tr, metric),
               Prediction(high=s["transfer_spread"]), ("transfer",)),
         claim("DLS-4c", f"Transfer: random features without pre-training do not learn He_3 "
               f"from N = {n_tr}.", f"min_d RF risk at N={n_tr}",
-              lambda f: _nanmin(transfer_independence(f, "rf", n_tr, metric).values()),
+              lambda f: _strict_min(transfer_independence(f, "rf", n_tr, metric).values()),
               Prediction(low=s["transfer_rf_min"]), ("transfer",)),
         claim("DLS-4d", f"Fig. 2 (d = 10): pre-training on n = d^{k_pre:g} gives a good head at "
               f"N = d^{k_tgt:g}.", f"risk at n=d^{k_pre:g}, N=d^{k_tgt:g}",
@@ -293,11 +296,11 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               Prediction(low=s["transfer_small_min"]), ("transfer",)),
         claim("DLS-5a", f"Assumption 2: the non-degenerate target is aligned at n = "
               f"{s['degenerate_size_d2']:g} d^2.", "min_d rho(main)",
-              lambda f: _nanmin(degenerate_rho(f, ["main"], s["degenerate_size_d2"])),
+              lambda f: _strict_min(degenerate_rho(f, ["main"], s["degenerate_size_d2"])),
               Prediction(low=s["nondegenerate_rho_min"]), ("ablation",)),
         claim("DLS-5b", "Assumption 2: degenerate targets (He_3, He_4, H = 0) are not aligned "
               "at the same n.", "max_d rho(He3, He4)",
-              lambda f: _nanmax(degenerate_rho(f, ["he3", "he4"], s["degenerate_size_d2"])),
+              lambda f: _strict_max(degenerate_rho(f, ["he3", "he4"], s["degenerate_size_d2"])),
               Prediction(high=s["degenerate_rho_max"]), ("ablation",)),
         claim("DLS-5c", f"The rank term: per-direction SNR at n = {s['snr_size_d2']:g} d^2 falls "
               "with r (r = 1 > 2 > 4).", "min SNR(r_i)/SNR(r_i+1)",

@@ -51,8 +51,9 @@ def _rank(d: float, rho: float) -> int:
 
 
 def _safe(values: pd.Series, how: str) -> float:
-    values = values.dropna()
-    if values.empty:
+    """max or min of ``values``; NaN when empty or when any value is NaN (a diverged or
+    missing run never drops out of a "for every" claim)."""
+    if values.empty or values.isna().any():
         return math.nan
     return float(values.max() if how == "max" else values.min())
 
