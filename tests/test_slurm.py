@@ -218,9 +218,9 @@ def test_failed_cluster_job_names_its_log_and_leaves_the_dag_intact(runs, tmp_pa
     # run would re-schedule (and first delete) the finished cells of the other papers too.
     depth_tables = [f"results/smoke/tables/depth/{name}.parquet"
                     for name in ("sweep", "ablation", "dynamics", "levels")]  # fmt: skip
-    # (targets before --configfile, which takes several values)
+    # (targets after a single-valued option: --config and --configfile take several values)
     failed = _snakemake(
-        cluster, *depth_tables, *PROFILE, *FAST_POLL, "--configfile", str(bad), check=False
+        cluster, *PROFILE, *depth_tables, *FAST_POLL, "--configfile", str(bad), check=False
     )
     output = failed.stdout + failed.stderr
     assert failed.returncode != 0
