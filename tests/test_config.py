@@ -1,6 +1,7 @@
 """Schema validation: every bad value is refused with the key named and the allowed values."""
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from hdlearn.config import ConfigError, validate_config
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "config" / "schema.yaml"
 BASE = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+FIGURES = yaml.safe_load((ROOT / "workflow" / "figures.yaml").read_text())
 
 
 def _config(**changes):
@@ -84,3 +86,25 @@ def test_defaults_fill_missing_keys():
     validated = validate_config(config, SCHEMA)
     assert validated["device"] == "auto"
     assert validated["scales"]["default"]["depth"]["hyper"] == {}
+
+
+def _parameters_cell(figure: str) -> str:
+    notebook = json.loads((ROOT / "workflow" / "notebooks" / f"{figure}.ipynb").read_text())
+    cell = next(c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", []))
+    return "".join(cell["source"])
+
+
+@pytest.mark.parametrize("figure", list(FIGURES))
+def test_figure_settings_are_claim_keys_and_notebook_parameters(figure):
+    """figures.yaml ``settings`` name a key of the paper's claims block at every scale and a
+    parameter of the notebook (papermill would add an unknown one silently), and the caption
+    formats with them."""
+    spec = FIGURES[figure]
+    assigned = {line.split("=")[0].strip() for line in _parameters_cell(figure).splitlines()}
+    settings = spec.get("settings", {})
+    assert set(settings) <= assigned
+    for scale in ("smoke", "default", "paper"):
+        claims = BASE["scales"][scale][spec["paper"]]["claims"]
+        assert set(settings.values()) <= set(claims)
+        values = {name: claims[key] for name, key in settings.items()}
+        assert "{" not in spec["caption"].format(**values)

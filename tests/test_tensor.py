@@ -198,7 +198,7 @@ def test_expand_smoke_grid():
     for spec in plan["student"].values():
         per_d = block["student"]["max_r_over_n_per_d"] * spec["n"] / 16
         assert max(spec["ranks"]) <= min(2 * generic_rank(spec["d"]), per_d)
-        assert spec["steps"] == 800 and spec["width_factors"] == [2]
+        assert spec["steps"] == 800 and spec["width_factors"] == [1, 2]
     assert [s["ranks"] for s in plan["population"].values()] == [[16, 32, 64]]
     names = [n for cells in plan.values() for n in cells]
     assert len(names) == len(set(names))
@@ -284,26 +284,38 @@ def test_student_statistics():
     # n/d = 40: r = 10 learnable, r = 40 over capacity; n/D3 = 0.66 > 0.5 (no overfit cells)
     quad = _student(16, {5: 0.0, 10: 0.01, 20: 0.3, 40: 0.7}, 640)
     half = _student(16, {5: 0.0, 32: 0.8}, 484, budget="half_d3", train=0.05)
-    frame = pd.concat([quad, half])
+    wide = _student(16, {5: 0.0, 32: 0.45}, 484, budget="half_d3", width=4)
+    frame = pd.concat([quad, half, wide])
     assert ct.learnable_error(frame, 0.25, 2) == pytest.approx(0.01)
     assert math.isnan(ct.learnable_error(frame, 0.25, 1))
-    assert ct.overfit_test_error(frame, 1.0, 0.5) == pytest.approx(0.8)
-    assert ct.overfit_train_error(frame, 1.0, 0.5) == pytest.approx(0.05)
-    assert ct.overfit_test_error(frame, 1.0, 0.7) == pytest.approx(0.7)
+    assert ct.overfit_test_error(frame, 1.0, 2, 0.5) == pytest.approx(0.8)
+    assert ct.overfit_train_error(frame, 1.0, 2, 0.5) == pytest.approx(0.05)
+    assert ct.overfit_test_error(frame, 1.0, 2, 0.7) == pytest.approx(0.7)
+    assert ct.overfit_test_error(frame, 1.0, 4, 0.5) == pytest.approx(0.45)  # its own width
+    assert math.isnan(ct.overfit_test_error(frame, 1.0, 1, 0.5))
 
 
 def test_crossover_exponent_is_exact_for_scaled_curves():
     errors = [0.0, 0.05, 0.15]
     frame = pd.concat([
-        _student(16, dict(zip([4, 8, 16], errors, strict=True)), 640),
-        _student(32, dict(zip([8, 16, 32], errors, strict=True)), 2560),
+        _student(16, dict(zip([4, 8, 16], errors, strict=True)), 484, budget="half_d3"),
+        _student(32, dict(zip([8, 16, 32], errors, strict=True)), 2560),  # n/d = 2 (484/16)
+        _student(16, {4: 0.0, 8: 0.9}, 640),  # n/D3 = 0.66: not sample-limited, left out
     ])  # fmt: skip
-    rc = ct.crossover_ranks(frame, "quadratic", 2, 0.1)
-    assert rc[16] == pytest.approx(math.sqrt(8 * 16)) and rc[32] == pytest.approx(2 * rc[16])
-    assert ct.crossover_exponent(frame, "quadratic", 2, 0.1) == pytest.approx(1.0)
-    assert math.isnan(ct.crossover_exponent(frame[frame["d"] == 16], "quadratic", 2, 0.1))
-    stall = _student(16, {2: 0.4, 4: 0.0, 8: 0.0, 16: 0.9}, 640)  # a stall at tiny r is ignored
-    assert ct.crossover_ranks(stall, "quadratic", 2, 0.1)[16] == pytest.approx(math.sqrt(8 * 16))
+    rc = ct.crossover_ranks(frame, 2, 0.1, 0.5).set_index("d")
+    assert list(rc.index) == [16, 32]
+    assert rc.loc[16, "r_c"] == pytest.approx(math.sqrt(8 * 16))
+    assert rc.loc[32, "r_c"] == pytest.approx(2 * rc.loc[16, "r_c"])
+    n_per_d = 2560 / 32 / (484 / 16)
+    expected = math.log(2) / math.log(n_per_d)
+    assert ct.crossover_exponent(frame, 2, 0.1, 0.5) == pytest.approx(expected)
+    assert math.isnan(ct.crossover_exponent(frame[frame["d"] == 16], 2, 0.1, 0.5))
+    assert math.isnan(ct.crossover_exponent(frame, 1, 0.1, 0.5))  # no m = r cells
+    never = _student(24, {6: 0.0, 12: 0.0}, 1462, budget="half_d3")  # no crossover: NaN
+    assert math.isnan(ct.crossover_exponent(pd.concat([frame, never]), 2, 0.1, 0.5))
+    stall = _student(16, {2: 0.4, 4: 0.0, 8: 0.0, 16: 0.9}, 484, budget="half_d3")
+    stalled = ct.crossover_ranks(stall, 2, 0.1, 0.5)  # a stall at tiny r is ignored
+    assert stalled["r_c"].iloc[0] == pytest.approx(math.sqrt(8 * 16))
 
 
 def _recovery(experiment, d, fracs, seeds=(0, 1)):
@@ -359,20 +371,27 @@ def test_weights_and_control_statistics():
     assert ct.control_worst(frame, "mean_ov") == pytest.approx(0.7)
 
 
-def test_least_squares_statistics():
+def test_least_squares_statistics_read_seed_means():
+    # two seeds per cell (n = q D3 with D3 = 165 at d = 8): the extremes are over cell means
     frame = _rows("least_squares", [
-        {"d": 8, "r": 8, "n_over_d3": q, "metric": "test_rel_err", "value": v}
+        {"d": 8, "r": 8, "n": round(165 * q), "n_over_d3": q, "seed": s, "metric":
+         "test_rel_err", "value": v + dv}
         for q, v in ((0.25, 0.75), (0.5, 0.5), (0.9, 0.1), (1.2, 1e-20), (2.0, 1e-25))
+        for s, dv in ((0, -v / 2), (1, v / 2))
     ])  # fmt: skip
     assert ct.least_squares_error(frame, 1.2, above=True) == pytest.approx(1e-20)
     assert ct.least_squares_error(frame, 0.5, above=False) == pytest.approx(0.5)
+    unfinished = frame.assign(value=frame["value"].where(frame["n_over_d3"] != 2.0))
+    assert math.isnan(ct.least_squares_error(unfinished, 1.2, above=True))
 
 
 def test_every_claim_on_a_synthetic_run():
     frame = pd.concat([
         _book(),
-        _student(16, {4: 0.0, 8: 0.0, 32: 0.9}, 484, budget="half_d3"),
+        _student(16, {4: 0.0, 8: 0.0, 16: 0.0, 32: 0.9}, 484, budget="half_d3"),
         _student(32, {8: 0.0, 16: 0.0, 110: 0.9}, 3272, budget="half_d3"),
+        _student(16, {16: 0.0, 32: 0.9}, 484, budget="half_d3", width=1),
+        _student(32, {55: 0.0, 110: 0.9}, 3272, budget="half_d3", width=1),
         _recovery("population", 16, {8: 1.0, 16: 1.0, 64: 0.0}),
         _recovery("power", 16, {16: 0.3, 32: 0.0}),
     ])  # fmt: skip
@@ -381,6 +400,7 @@ def test_every_claim_on_a_synthetic_run():
         verdicts[claim.claim_id] = evaluate(claim, frame, n_boot=50, seed=0, level=0.9)["verdict"]
     assert verdicts["TENS-1a"] == PASS and verdicts["TENS-1b"] == PASS
     assert verdicts["TENS-2a"] == PASS and verdicts["TENS-2b"] == PASS
+    assert verdicts["TENS-2c"] == PASS and verdicts["TENS-2d"] == PASS  # r_c ~ (n/d)^1.03
     assert verdicts["TENS-3a"] == PASS and verdicts["TENS-3b"] == PASS
     assert verdicts["TENS-3c"] == INCONCLUSIVE and verdicts["TENS-3d"] == INCONCLUSIVE
     assert verdicts["TENS-5a"] == INCONCLUSIVE  # no least-squares rows

@@ -1,6 +1,7 @@
 # All of the workflow's Python: config validation, the cell plan, input functions and wildcard
 # constraints. No rules here (house style, see ../shared/STYLE.md).
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -72,15 +73,47 @@ def get_figure_tables(wildcards):
     }
 
 
+def figure_settings(scale, figure):
+    """{notebook parameter: value} of the claim settings a figure draws (figures.yaml
+    ``settings``), read from its paper's ``claims`` block at ``scale``."""
+    spec = FIGURES[figure]
+    claims = config["scales"][scale][spec["paper"]]["claims"]
+    return {name: claims[key] for name, key in spec.get("settings", {}).items()}
+
+
+def check_figure_settings():
+    """Refuse a figures.yaml whose settings name a key no ``claims`` block has."""
+    for figure, spec in FIGURES.items():
+        for scale in SCALES:
+            claims = config["scales"][scale][spec["paper"]]["claims"]
+            missing = sorted(set(spec.get("settings", {}).values()) - set(claims))
+            if missing:
+                sys.exit(
+                    f"hdlearn: workflow/figures.yaml: {figure}.settings names "
+                    f"{', '.join(missing)}, not keys of scales.{scale}.{spec['paper']}"
+                    f".claims (allowed: {', '.join(sorted(claims))})"
+                )
+
+
+check_figure_settings()
+
+
 def get_papermill_parameters(wildcards, input, output):
-    """``-p name value`` for every table and output path of a figure notebook."""
+    """``-p name value`` for every table and output path of a figure notebook, and ``-y``
+    with the claim settings it draws (JSON is YAML)."""
     pairs = {name: input[name] for name in FIGURES[wildcards.figure]["tables"]}
     pairs.update(output_pdf=output.pdf, output_png=output.png)
-    return " ".join(f"-p {name} {value}" for name, value in pairs.items())
+    options = [f"-p {name} {value}" for name, value in pairs.items()]
+    settings = figure_settings(wildcards.scale, wildcards.figure)
+    if settings:
+        options.append(f"-y {shlex.quote(json.dumps(settings))}")
+    return " ".join(options)
 
 
 def get_figure_caption(wildcards):
-    return FIGURES[wildcards.figure]["caption"]
+    """The report caption, with ``{parameter}`` replaced by the figure's claim settings."""
+    settings = figure_settings(wildcards.scale, wildcards.figure)
+    return FIGURES[wildcards.figure]["caption"].format(**settings)
 
 
 def get_figure_paper(wildcards):
