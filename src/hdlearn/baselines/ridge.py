@@ -110,14 +110,15 @@ def kernel_ridge_predict(
 
 
 def ridge_path(gram: torch.Tensor, rhs: torch.Tensor, n: int, lams: list[float]) -> torch.Tensor:
-    """Ridge weights for every penalty of ``lams`` from one eigendecomposition.
+    """``(gram + lam n I)^{-1} rhs`` for every penalty of ``lams`` from one eigendecomposition.
 
-    ``gram = Phi^T Phi`` is ``(E, p, p)`` and ``rhs = Phi^T y`` is ``(E, p)`` (accumulated by
-    the caller, e.g. over chunks of samples), ``n`` the number of samples. With
-    ``gram = V diag(s) V^T`` (eigenvalues clamped at 0), the minimiser of
-    ``(1/n) ||Phi w - y||^2 + lam ||w||^2`` is ``w(lam) = V diag(1/(s + lam n)) V^T rhs``, the
-    same estimator as :func:`ridge_regression`. Returns ``(E, L, p)`` in float64, one row per
-    ``lam`` (all ``lam > 0``).
+    With ``gram = V diag(s) V^T`` (eigenvalues clamped at 0) the solution is
+    ``V diag(1/(s + lam n)) V^T rhs``. Primal: ``gram = Phi^T Phi`` (``(E, p, p)``, accumulated
+    by the caller, e.g. over chunks of samples) and ``rhs = Phi^T y`` give the minimiser ``w`` of
+    ``(1/n) ||Phi w - y||^2 + lam ||w||^2``, the estimator of :func:`ridge_regression`. Dual:
+    a kernel matrix ``gram = K`` (``(E, n, n)``) and ``rhs = y`` give the coefficients ``alpha``
+    of the kernel ridge predictor ``K(x, X) alpha``. ``n`` is the number of samples. Returns
+    ``(E, L, p)`` in float64, one row per ``lam`` (all ``lam > 0``).
     """
     for lam in lams:
         if lam <= 0:
@@ -131,23 +132,10 @@ def ridge_path(gram: torch.Tensor, rhs: torch.Tensor, n: int, lams: list[float])
 
 
 def ridge_path_dual(features: torch.Tensor, y: torch.Tensor, lams: list[float]) -> torch.Tensor:
-    """:func:`ridge_path` through the ``n x n`` kernel ``Phi Phi^T`` (cheaper when ``n < p``).
-
-    With ``Phi Phi^T = V diag(s) V^T``, the push-through identity gives
-    ``w(lam) = Phi^T V diag(1/(s + lam n)) V^T y``, the same minimiser of
-    ``(1/n) ||Phi w - y||^2 + lam ||w||^2``. ``features`` is ``(E, n, p)``, ``y`` is
-    ``(E, n)``; returns ``(E, L, p)`` in float64.
+    """The weights of :func:`ridge_path` through the ``n x n`` kernel ``Phi Phi^T`` (cheaper
+    when ``n < p``): by the push-through identity ``w(lam) = Phi^T alpha(lam)`` with ``alpha``
+    the dual path of ``K = Phi Phi^T``. ``features`` is ``(E, n, p)``, ``y`` is ``(E, n)``;
+    returns ``(E, L, p)`` in float64.
     """
-    for lam in lams:
-        if lam <= 0:
-            raise ValueError(f"ridge_path_dual needs positive penalties, got {lam}")
     phi = features.double()
-    n = phi.shape[-2]
-    evals, evecs = torch.linalg.eigh(phi @ phi.transpose(-2, -1))
-    evals = evals.clamp_min(0.0)
-    proj = (evecs.transpose(-2, -1) @ y.double().unsqueeze(-1)).squeeze(-1)  # (E, n)
-    shifts = torch.tensor(lams, dtype=torch.float64, device=phi.device) * n
-    dual = (proj[:, None, :] / (evals[:, None, :] + shifts[None, :, None])) @ evecs.transpose(
-        -2, -1
-    )  # (E, L, n)
-    return dual @ phi
+    return ridge_path(phi @ phi.transpose(-2, -1), y, phi.shape[-2], lams) @ phi

@@ -48,6 +48,7 @@ import pandas as pd
 import torch
 
 from hdlearn.baselines.ridge import kernel_ridge_predict, ridge_regression
+from hdlearn.experiments.rows import TidyRows
 from hdlearn.io import params_hash
 from hdlearn.models.ensemble import EnsembleMLP, init_mlp, redraw_layer
 from hdlearn.seeding import generators
@@ -176,36 +177,14 @@ def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
 # --------------------------------------------------------------------------- the cell
 
 
-class _Recorder:
-    """Collects tidy rows ``(seed, stage, epoch, metric, value)`` for one cell."""
-
-    def __init__(self, spec: Mapping[str, Any], d_eff: int, n: float) -> None:
-        self.fixed = {
-            "learner": spec["learner"],
-            "variant": spec.get("variant", "default"),
-            "d": spec["d"],
-            "d_eff": d_eff,
-            "kappa": spec.get("kappa", float("nan")),
-            "n": n,
-        }
-        self.seeds = list(spec["seeds"])
-        self.rows: list[dict[str, Any]] = []
-
-    def add(self, stage: str, epoch: float, metric: str, values: torch.Tensor) -> None:
-        for seed, value in zip(self.seeds, values.detach().cpu().tolist(), strict=True):
-            self.rows.append(
-                {
-                    **self.fixed,
-                    "seed": seed,
-                    "stage": stage,
-                    "epoch": epoch,
-                    "metric": metric,
-                    "value": float(value),
-                }
-            )
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=COLUMNS)
+def _recorder(spec: Mapping[str, Any], d_eff: int, n: float) -> TidyRows:
+    """Rows ``(seed, stage, epoch, metric, value)`` of one cell; ``stage`` is ``final`` and
+    ``epoch`` NaN unless given."""
+    return TidyRows(
+        spec["seeds"], COLUMNS, learner=spec["learner"],
+        variant=spec.get("variant", "default"), d=spec["d"], d_eff=d_eff,
+        kappa=spec.get("kappa", float("nan")), n=n, stage="final", epoch=float("nan"),
+    )  # fmt: skip
 
 
 def _mse(prediction: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -244,7 +223,7 @@ def _reference_levels(spec: Mapping[str, Any], device: torch.device) -> pd.DataF
     gens = generators(spec["seeds"], "levels", d)
     total = spec["mc_samples"]
     chunk = 20_000
-    record = _Recorder(spec, d_eff, float("nan"))
+    record = _recorder(spec, d_eff, float("nan"))
 
     def draws():
         for start in range(0, total, chunk):
@@ -266,9 +245,9 @@ def _reference_levels(spec: Mapping[str, Any], device: torch.device) -> pd.DataF
             phi = multivariate_hermite_features(z, degree)
             sq = sq + ((phi @ coef).squeeze(-1) - y).square().sum(1)
             count += y.shape[1]
-        record.add("final", float("nan"), f"level_deg{degree}", sq / count)
+        record.add(f"level_deg{degree}", sq / count)
     ys = torch.cat([y for _, y in draws()], dim=1)
-    record.add("final", float("nan"), "var_y", ys.var(dim=1))
+    record.add("var_y", ys.var(dim=1))
     return record.frame()
 
 
@@ -295,7 +274,7 @@ def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     d_eff = effective_dimension(d, spec["target"]["eps1"])
     n = samples(d, kappa)
     teacher = _teacher(spec, d, d_eff, device)
-    record = _Recorder(spec, d_eff, n)
+    record = _recorder(spec, d_eff, n)
 
     parts = 3 if spec["variant"] == "fresh_batches" else 1
     train = []
@@ -308,7 +287,7 @@ def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     if spec["learner"] == "krr":
         x, y = train[0]
         prediction = kernel_ridge_predict(x, y, x_test, spec["hyper"]["krr_lambda"])
-        record.add("final", float("nan"), "test_mse", _mse(prediction, y_test))
+        record.add("test_mse", _mse(prediction, y_test))
         return record.frame()
 
     x_val = gaussian_inputs(spec["val_samples"], d, generators(seeds, "val", d), device)
@@ -319,10 +298,10 @@ def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
         "three_layer_joint": _train_joint,
     }[spec["learner"]]
     model = trainer(context)
-    record.add("final", float("nan"), "test_mse", _mse(model(x_test), y_test))
-    record.add("final", float("nan"), "overlap_W", overlap_w(model.weights[0], teacher))
+    record.add("test_mse", _mse(model(x_test), y_test))
+    record.add("overlap_W", overlap_w(model.weights[0], teacher))
     if model.depth == 3:
-        record.add("final", float("nan"), "overlap_h", overlap_h(model, x_val, teacher))
+        record.add("overlap_h", overlap_h(model, x_val, teacher))
     return record.frame()
 
 
@@ -366,15 +345,12 @@ class _Context:
         def log(step: int) -> None:
             epoch = epoch0 + step * self.batch / self.n
             with torch.no_grad():
-                self.record.add(stage, epoch, "train_mse", _mse(model(x), y))
-                self.record.add(stage, epoch, "val_mse", _mse(model(self.x_val), self.y_val))
-                self.record.add(
-                    stage, epoch, "overlap_W", overlap_w(model.weights[0], self.teacher)
-                )
+                at = {"stage": stage, "epoch": epoch}
+                self.record.add("train_mse", _mse(model(x), y), **at)
+                self.record.add("val_mse", _mse(model(self.x_val), self.y_val), **at)
+                self.record.add("overlap_W", overlap_w(model.weights[0], self.teacher), **at)
                 if model.depth == 3:
-                    self.record.add(
-                        stage, epoch, "overlap_h", overlap_h(model, self.x_val, self.teacher)
-                    )
+                    self.record.add("overlap_h", overlap_h(model, self.x_val, self.teacher), **at)
 
         return log
 

@@ -81,6 +81,7 @@ import torch
 
 from hdlearn.baselines.kernels import relu_ntk
 from hdlearn.baselines.ridge import ridge_path, ridge_path_dual
+from hdlearn.experiments.rows import TidyRows
 from hdlearn.io import params_hash
 from hdlearn.seeding import generators
 from hdlearn.targets.index import (
@@ -271,36 +272,19 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
 # --------------------------------------------------------------------------- data and records
 
 
-class _Recorder:
-    """Collects tidy rows for one cell; ``add`` takes one value per seed."""
+def _log_n(row: Mapping[str, Any]) -> dict[str, float]:
+    """``log_n = ln n / ln d`` where a row gives ``n`` but no ``log_n``."""
+    if row["n"] and row["d"] > 1 and math.isnan(row["log_n"]):
+        return {"log_n": math.log(row["n"]) / math.log(row["d"])}
+    return {}
 
-    def __init__(self, spec: Mapping[str, Any]) -> None:
-        self.spec = spec
-        self.seeds = list(spec["seeds"])
-        self.rows: list[dict[str, Any]] = []
 
-    def add(self, metric: str, values: torch.Tensor | list[float], **fixed: Any) -> None:
-        if isinstance(values, torch.Tensor):
-            values = values.detach().cpu().tolist()
-        base = {
-            "method": self.spec["method"],
-            "target": "main",
-            "d": self.spec.get("d", 0),
-            "m": self.spec.get("m", 0),
-            "n": 0,
-            "log_n": math.nan,
-            "n_target": 0,
-            "r": 1,
-            "eta_factor": self.spec.get("hyper", {}).get("eta_factor", math.nan),
-        }
-        base.update(fixed)
-        if base["n"] and base["d"] > 1 and math.isnan(base["log_n"]):
-            base["log_n"] = math.log(base["n"]) / math.log(base["d"])
-        for seed, value in zip(self.seeds, values, strict=True):
-            self.rows.append({**base, "seed": seed, "metric": metric, "value": float(value)})
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=COLUMNS)
+def _recorder(spec: Mapping[str, Any]) -> TidyRows:
+    return TidyRows(
+        spec["seeds"], COLUMNS, _log_n, method=spec["method"], target="main",
+        d=spec.get("d", 0), m=spec.get("m", 0), n=0, log_n=math.nan, n_target=0, r=1,
+        eta_factor=spec.get("hyper", {}).get("eta_factor", math.nan),
+    )  # fmt: skip
 
 
 class _Data:
@@ -539,7 +523,7 @@ class _Cell:
         self.d = int(spec["d"])
         self.data = _Data(spec, self.d, device)
         self.device = device
-        self.record = _Recorder(spec)
+        self.record = _recorder(spec)
         self.lams = lambda_grid(spec)
         self.u = self.data.directions()
 
@@ -611,8 +595,9 @@ def _krr(cell: _Cell, target: IndexTarget, n: int) -> None:
     """Exact kernel ridge with the ReLU NTK on ``n`` samples; lambda on the holdout.
 
     ``K = V diag(s) V^T`` once per member, then ``alpha(lambda) = V diag(1/(s + lambda n)) V^T y``
-    for the whole grid; members are solved in groups of at most ``KRR_GROUP_ELEMENTS / n^2``
-    (a memory bound: every member is independent, so the numbers do not depend on it).
+    for the whole grid (:func:`hdlearn.baselines.ridge.ridge_path` in dual form); members are
+    solved in groups of at most ``KRR_GROUP_ELEMENTS / n^2`` (a memory bound: every member is
+    independent, so the numbers do not depend on it).
     """
     x, y = [], []
     for xc, yc, _ in cell.data.stream(target, n, "train"):
@@ -621,16 +606,9 @@ def _krr(cell: _Cell, target: IndexTarget, n: int) -> None:
     x, y = torch.cat(x, 1), torch.cat(y, 1)
     size = max(1, KRR_GROUP_ELEMENTS // (n * n))
     groups = [slice(lo, lo + size) for lo in range(0, x.shape[0], size)]
-    shifts = torch.tensor(cell.lams, dtype=DTYPE, device=x.device) * n
     alphas, lams = [], []
     for g in groups:
-        evals, evecs = torch.linalg.eigh(relu_ntk(x[g], x[g]))
-        evals = evals.clamp_min(0.0)
-        proj = (evecs.transpose(1, 2) @ y[g, :, None]).squeeze(-1)
-        path = (proj[:, None, :] / (evals[:, None, :] + shifts[None, :, None])) @ evecs.transpose(
-            1, 2
-        )  # (members, L, n)
-        del evecs
+        path = ridge_path(relu_ntk(x[g], x[g]), y[g], n, cell.lams)  # (members, L, n)
         errors = torch.zeros(path.shape[0], len(cell.lams) + 1, dtype=DTYPE, device=x.device)
         for xh, yh, _ in cell.holdout(target)():
             pred = relu_ntk(xh[g], x[g]) @ path.transpose(1, 2)

@@ -46,6 +46,7 @@ from typing import Any
 import pandas as pd
 import torch
 
+from hdlearn.experiments.rows import TidyRows
 from hdlearn.io import params_hash
 from hdlearn.models.meanfield import init_conv, init_fc, step_sizes
 from hdlearn.seeding import generator, generators
@@ -138,33 +139,25 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
 # --------------------------------------------------------------------------- the cells
 
 
-def _rows(spec: Mapping[str, Any], d: int, width: int, variant: str, metric: str, values):
-    fixed = {
-        "arch": spec.get("arch", "fc"),
-        "depth": int(spec.get("depth", 2)),
-        "target": spec.get("target", "parity"),
-        "k": int(spec["k"]),
-        "d": int(d),
-        "width": int(width),
-        "variant": variant,
-    }
-    return [
-        {**fixed, "seed": seed, "metric": metric, "value": float(value)}
-        for seed, value in zip(spec["seeds"], values, strict=True)
-    ]
+def _recorder(spec: Mapping[str, Any]) -> TidyRows:
+    """Rows of one cell; each ``add`` names its ``d``, ``width`` and ``variant``."""
+    return TidyRows(
+        spec["seeds"], COLUMNS, arch=spec.get("arch", "fc"), depth=int(spec.get("depth", 2)),
+        target=spec.get("target", "parity"), k=int(spec["k"]),
+    )  # fmt: skip
 
 
 def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     """Run one cell and return tidy rows (columns ``COLUMNS``)."""
     if spec["kind"] == "equivariance":
         return run_equivariance(spec, device)
-    rows: list[dict[str, Any]] = []
+    record = _recorder(spec)
     for d in spec["d"]:
-        rows += _train_row(spec, d, device)
-    return pd.DataFrame(rows, columns=COLUMNS)
+        _train_row(spec, d, device, record)
+    return record.frame()
 
 
-def _train_row(spec: Mapping[str, Any], d: int, device: torch.device) -> list[dict[str, Any]]:
+def _train_row(spec: Mapping[str, Any], d: int, device: torch.device, record: TidyRows) -> None:
     p, seeds, arch = spec["protocol"], spec["seeds"], spec["arch"]
     target = named_target(spec["target"], spec["k"])
     tags = (arch, spec["depth"], spec["target"], spec["k"], d)
@@ -198,16 +191,12 @@ def _train_row(spec: Mapping[str, Any], d: int, device: torch.device) -> list[di
         chunk=p["draw_chunk"],
     )  # fmt: skip
     learned = (~torch.isnan(result.steps_to_learn)).double()
-    out = []
-    for metric, values in (
-        ("steps_to_learn", result.steps_to_learn.tolist()),
-        ("learned", learned.tolist()),
-        ("cap", [spec["cap"]] * members),
-        ("final_rel_err", result.final_rel_err.tolist()),
-        ("steps_run", [result.steps_run] * members),
-    ):
-        out += _rows(spec, d, width, "default", metric, values)
-    return out
+    at = {"d": int(d), "width": int(width), "variant": "default"}
+    record.add("steps_to_learn", result.steps_to_learn, **at)
+    record.add("learned", learned, **at)
+    record.add("cap", [spec["cap"]] * members, **at)
+    record.add("final_rel_err", result.final_rel_err, **at)
+    record.add("steps_run", [result.steps_run] * members, **at)
 
 
 # --------------------------------------------------------------------------- E5 equivariance
@@ -272,12 +261,12 @@ def equivariance_gap(
 
 
 def run_equivariance(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
-    rows = []
+    record = _recorder({**spec, "arch": "fc", "depth": 2})
     for optimiser in ("sgd", "adam"):
         for group in ("signed_permutation", "rotation"):
             gaps = [equivariance_gap(spec, optimiser, group, s, device) for s in spec["seeds"]]
-            rows += _rows(
-                {**spec, "arch": "fc", "depth": 2}, spec["d"], spec["width"],
-                f"{optimiser}:{group}", "max_abs_diff", gaps,
+            record.add(
+                "max_abs_diff", gaps, d=int(spec["d"]), width=int(spec["width"]),
+                variant=f"{optimiser}:{group}",
             )  # fmt: skip
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return record.frame()

@@ -50,6 +50,7 @@ import pandas as pd
 import torch
 
 from hdlearn.baselines.tensor import hermite_least_squares, power_iteration, power_iteration_summary
+from hdlearn.experiments.rows import TidyRows
 from hdlearn.io import params_hash
 from hdlearn.seeding import generators
 from hdlearn.targets.cubic import (
@@ -200,27 +201,20 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
 # --------------------------------------------------------------------------- the cells
 
 
-class _Recorder:
-    """Collects tidy rows (one per member and metric) for one cell."""
+def _derived(row: Mapping[str, Any]) -> dict[str, float]:
+    """``rho = r/d^1.5``, ``r/R_gen`` and ``n/D3`` of a row (NaN where ``r`` or ``n`` is)."""
+    d, r, n = row["d"], row["r"], row["n"]
+    return {
+        "rho": r / d**1.5,
+        "r_over_rgen": r / generic_rank(d),
+        "n_over_d3": n / tensor_dimension(d),
+    }
 
-    def __init__(self, seeds: list[int]) -> None:
-        self.seeds = list(seeds)
-        self.rows: list[dict[str, Any]] = []
 
-    def add(self, fixed: Mapping[str, Any], metric: str, values: torch.Tensor) -> None:
-        d, r, n = fixed["d"], fixed.get("r", math.nan), fixed.get("n", math.nan)
-        derived = {
-            "rho": r / d**1.5,
-            "r_over_rgen": r / generic_rank(d),
-            "n_over_d3": n / tensor_dimension(d),
-        }
-        for seed, value in zip(self.seeds, values.detach().cpu().tolist(), strict=True):
-            row = {"m": math.nan, "n": math.nan, "budget": "", "activation": "he3"}
-            row.update({**fixed, **derived, "seed": seed, "metric": metric, "value": float(value)})
-            self.rows.append(row)
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=COLUMNS)
+def _recorder(seeds: list[int]) -> TidyRows:
+    return TidyRows(
+        seeds, COLUMNS, _derived, r=math.nan, m=math.nan, n=math.nan, budget="", activation="he3"
+    )
 
 
 def _teacher(seeds: list[int], d: int, r: int, device: torch.device) -> torch.Tensor:
@@ -234,7 +228,7 @@ def _inputs(seeds, n: int, d: int, r: int, tag: str, device) -> torch.Tensor:
 def _bookkeeping(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     """E1: empirical Var(y) and OLS-on-[1, x] test error against the closed forms."""
     seeds, d = spec["seeds"], spec["d"]
-    record = _Recorder(seeds)
+    record = _recorder(seeds)
     for r in spec["ranks"]:
         w = _teacher(seeds, d, r, device)
         x = _inputs(seeds, spec["train_samples"], d, r, "train", device)
@@ -245,10 +239,10 @@ def _bookkeeping(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
             beta = torch.linalg.lstsq(design, y[..., None]).solution
             fit = torch.cat([torch.ones_like(x_test[..., :1]), x_test], -1) @ beta
             fixed = {"learner": "ols", "activation": activation, "d": d, "r": r}
-            record.add(fixed, "var_y", y_test.var(dim=-1))
-            record.add(fixed, "var_y_theory", cubic_variance(w, activation))
-            record.add(fixed, "ols_rel_err", relative_error(fit.squeeze(-1), y_test))
-            record.add(fixed, "ols_rel_err_theory", 1 - linear_fraction(w, activation))
+            record.add("var_y", y_test.var(dim=-1), **fixed)
+            record.add("var_y_theory", cubic_variance(w, activation), **fixed)
+            record.add("ols_rel_err", relative_error(fit.squeeze(-1), y_test), **fixed)
+            record.add("ols_rel_err_theory", 1 - linear_fraction(w, activation), **fixed)
     return record.frame()
 
 
@@ -256,7 +250,7 @@ def _student(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     """E2: the finite-sample student at one ``(d, n)``, every ``r`` and width in turn, all
     seeds as one ensemble (float32)."""
     seeds, d, n = spec["seeds"], spec["d"], spec["n"]
-    record = _Recorder(seeds)
+    record = _recorder(seeds)
     for r in spec["ranks"]:
         w = _teacher(seeds, d, r, device)
         x = _inputs(seeds, n, d, r, "train", device).float()
@@ -273,16 +267,16 @@ def _student(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
                      "budget": spec["budget"]}  # fmt: skip
             train = relative_error(student_predict(x, u, c, "he3"), y)
             test = relative_error(student_predict(x_test, u, c, "he3"), y_test)
-            record.add(fixed, "train_rel_err", train)
-            record.add(fixed, "test_rel_err", test)
+            record.add("train_rel_err", train, **fixed)
+            record.add("test_rel_err", test, **fixed)
             _overlap_rows(record, fixed, u, w, spec["threshold"])
     return record.frame()
 
 
-def _overlap_rows(record: _Recorder, fixed, u, w, threshold: float) -> None:
+def _overlap_rows(record: TidyRows, fixed, u, w, threshold: float) -> None:
     ov = weight_overlaps(u, w)
-    record.add(fixed, "mean_ov", ov.mean(-1))
-    record.add(fixed, "frac_ov", (ov > threshold).double().mean(-1))
+    record.add("mean_ov", ov.mean(-1), **fixed)
+    record.add("frac_ov", (ov > threshold).double().mean(-1), **fixed)
 
 
 def _population(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
@@ -292,7 +286,7 @@ def _population(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     objective itself, so no test data is used to select)."""
     seeds, d, restarts = spec["seeds"], spec["d"], spec["restarts"]
     degree = 2 if spec["activation"] == "he2" else 3
-    record = _Recorder(seeds)
+    record = _recorder(seeds)
     for r in spec["ranks"]:
         m = max(1, round(spec["width_factor"] * r))
         w = _teacher(seeds, d, r, device)
@@ -314,7 +308,7 @@ def _population(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
             best = loss.argmin(dim=1) + restarts * torch.arange(len(seeds), device=loss.device)
         fixed = {"learner": "population_gd", "activation": spec["activation"], "d": d, "r": r,
                  "m": m}  # fmt: skip
-        record.add(fixed, "test_rel_err", loss.min(dim=1).values)
+        record.add("test_rel_err", loss.min(dim=1).values, **fixed)
         _overlap_rows(record, fixed, u[best], w, spec["threshold"])
     return record.frame()
 
@@ -322,22 +316,22 @@ def _population(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
 def _power(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     """E3 (ii): random-restart power iteration on the exact tensor, every ``r`` of one ``d``."""
     seeds, d, restarts = spec["seeds"], spec["d"], spec["restarts"]
-    record = _Recorder(seeds)
+    record = _recorder(seeds)
     for r in spec["ranks"]:
         w = _teacher(seeds, d, r, device)
         u = power_iteration(w, restarts, spec["iterations"], generators(seeds, "power", d, r))
         success, distinct = power_iteration_summary(u, w, spec["threshold"])
         fixed = {"learner": "power_iteration", "d": d, "r": r, "m": restarts}
-        record.add(fixed, "success", success)
-        record.add(fixed, "distinct", distinct)
-        record.add(fixed, "frac_ov", distinct / min(r, restarts))
+        record.add("success", success, **fixed)
+        record.add("distinct", distinct, **fixed)
+        record.add("frac_ov", distinct / min(r, restarts), **fixed)
     return record.frame()
 
 
 def _least_squares(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     """E5: min-norm least squares on orthonormal Hermite features of degree <= 3."""
     seeds, d = spec["seeds"], spec["d"]
-    record = _Recorder(seeds)
+    record = _recorder(seeds)
     for r in spec["ranks"]:
         w = _teacher(seeds, d, r, device)
         x_test = _inputs(seeds, spec["test_samples"], d, r, "test", device)
@@ -347,7 +341,7 @@ def _least_squares(spec: Mapping[str, Any], device: torch.device) -> pd.DataFram
             x = _inputs(seeds, n, d, r, "train", device)
             fit = hermite_least_squares(x, committee_labels(x, w, "he3"), x_test, 3)
             fixed = {"learner": "least_squares", "d": d, "r": r, "n": n}
-            record.add(fixed, "test_rel_err", relative_error(fit, y_test))
+            record.add("test_rel_err", relative_error(fit, y_test), **fixed)
     return record.frame()
 
 

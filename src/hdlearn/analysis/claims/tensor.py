@@ -6,7 +6,11 @@ come from ``scales.<scale>.tensor.claims``. What can be tested depends on ``d``:
 ``d <= 32`` the hardness window ``(d^1.5, R_gen)`` is empty (``R_gen = ceil(C(d+2,3)/d)``), so
 the paper's barrier claims (TENS-3c, 3d) are computed only from dimensions
 ``d >= barrier_min_d`` and are INCONCLUSIVE, with the reason appended to their statement,
-when the run has none. TENS-2 tests the sample-limited regime, not the ``d^1.5`` barrier.
+when the run has none. TENS-2 tests the sample-limited regime, not the ``d^1.5`` barrier:
+TENS-2a scores the ``m = 2r`` student (``m = r`` stalls at tiny ``r``), TENS-2b-2d the
+teacher-width ``m = r`` student at the budgets ``n <= D3/2`` where least squares cannot
+interpolate either, and TENS-2d fits ``ln r_c`` against ``ln(n/d)`` over all those budgets
+(the sample limit ``n ~ c r d`` gives slope 1; the README's tensor notes say why).
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ def runs(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _rank(d: float, rho: float) -> int:
     return max(1, round(rho * float(d) ** 1.5))
+
+
+def _width(factor: float) -> str:
+    """``m = factor r`` as text: ``r``, ``2r``."""
+    return "r" if factor == 1 else f"{factor:g}r"
 
 
 def _safe(values: pd.Series, how: str) -> float:
@@ -323,11 +332,11 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
         claim("TENS-1c", "Var(y) matches (a1+3a3)^2 |sum w|^2 + 6 a3^2 sum <w_i,w_j>^3 "
               "(over 6r).", ("bookkeeping",), "max |Var/theory - 1|", variance_gap,
               Prediction(high=s["variance_tolerance"])),
-        claim("TENS-2a", f"At a fixed budget the GD student (m = {width:g}r) learns for "
+        claim("TENS-2a", f"At a fixed budget the GD student (m = {_width(width)}) learns for "
               f"r <= {learn:g} n/d.", ("student",), "max median test rel_err",
               lambda f: learnable_error(f, learn, width), Prediction(high=s["learn_error"]),
               lambda f: sample_limited_note(f, min_d)),
-        claim("TENS-2b", f"For r >= {over:g} n/d the m = {over_width:g}r student fails by "
+        claim("TENS-2b", f"For r >= {over:g} n/d the m = {_width(over_width)} student fails by "
               f"overfitting: test error (budgets n <= {over_n:g} D3, where least squares "
               "cannot interpolate either).", ("student",), "min median test rel_err",
               lambda f: overfit_test_error(f, over, over_width, over_n),
@@ -336,7 +345,7 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               f"n <= {over_n:g} D3).", ("student",), "max median train rel_err",
               lambda f: overfit_train_error(f, over, over_width, over_n),
               Prediction(high=s["overfit_train_error"]), lambda f: sample_limited_note(f, min_d)),
-        claim("TENS-2d", f"The crossover r_c of the m = {over_width:g}r student (budgets "
+        claim("TENS-2d", f"The crossover r_c of the m = {_width(over_width)} student (budgets "
               f"n <= {over_n:g} D3) grows like (n/d)^kappa with kappa about 1: the sample "
               "limit n ~ c r d (at n = C d^2, r_c ~ d), not d^1.5.", ("student",),
               f"kappa of r_c vs n/d (error > {level:g})",

@@ -1,0 +1,48 @@
+"""Tidy rows, the format of every cell table: one row per ensemble member (seed) and metric.
+
+A cell trains all its seeds as one ensemble, so every measurement is a vector with one value
+per seed; :class:`TidyRows` turns such vectors into rows ``{columns..., seed, metric, value}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import torch
+
+
+class TidyRows:
+    """The rows of one cell.
+
+    ``add(metric, values, **fixed)`` appends, for the ``i``-th seed, the row
+    ``{**defaults, **fixed, **derive(...), "seed": seeds[i], "metric": metric,
+    "value": values[i]}``, where ``derive`` (optional) maps the row's columns to columns computed
+    from them (e.g. ``rho = r / d^1.5``). ``frame()`` returns the rows with ``columns`` in order.
+    """
+
+    def __init__(
+        self,
+        seeds: Iterable[int],
+        columns: Sequence[str],
+        derive: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+        **defaults: Any,
+    ) -> None:
+        self.seeds = list(seeds)
+        self.columns = list(columns)
+        self.derive = derive
+        self.defaults = defaults
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, metric: str, values: torch.Tensor | Sequence[float], **fixed: Any) -> None:
+        if isinstance(values, torch.Tensor):
+            values = values.detach().cpu().tolist()
+        base = {**self.defaults, **fixed}
+        if self.derive is not None:
+            base.update(self.derive(base))
+        for seed, value in zip(self.seeds, values, strict=True):
+            self.rows.append({**base, "seed": seed, "metric": metric, "value": float(value)})
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=self.columns)

@@ -1,0 +1,34 @@
+"""TidyRows: one row per seed and metric, defaults < fixed < derived columns."""
+
+import math
+
+import pytest
+import torch
+
+from hdlearn.experiments.rows import TidyRows
+
+
+def test_rows_per_seed_with_defaults_fixed_and_derived_columns():
+    rows = TidyRows(
+        [3, 7], ["d", "r", "ratio", "stage", "seed", "metric", "value"],
+        lambda row: {"ratio": row["r"] / row["d"]}, d=4, r=math.nan, stage="final",
+    )  # fmt: skip
+    rows.add("loss", torch.tensor([0.5, 0.25]), r=2)
+    rows.add("steps", [10, 20], r=8, stage="train", d=8)
+    frame = rows.frame()
+    assert list(frame.columns) == ["d", "r", "ratio", "stage", "seed", "metric", "value"]
+    assert frame.to_dict("records") == [
+        {"d": 4, "r": 2, "ratio": 0.5, "stage": "final", "seed": 3, "metric": "loss", "value": 0.5},
+        {"d": 4, "r": 2, "ratio": 0.5, "stage": "final", "seed": 7, "metric": "loss",
+         "value": 0.25},
+        {"d": 8, "r": 8, "ratio": 1.0, "stage": "train", "seed": 3, "metric": "steps",
+         "value": 10.0},
+        {"d": 8, "r": 8, "ratio": 1.0, "stage": "train", "seed": 7, "metric": "steps",
+         "value": 20.0},
+    ]  # fmt: skip
+
+
+def test_one_value_per_seed_is_enforced():
+    rows = TidyRows([0, 1], ["seed", "metric", "value"])
+    with pytest.raises(ValueError):
+        rows.add("loss", [1.0])
