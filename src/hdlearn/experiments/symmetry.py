@@ -31,6 +31,9 @@ this convention). ``steps_to_learn``: first evaluation with test MSE / Var(f*) <
 ``test_samples`` fixed fresh points, evaluated on the geometric schedule of
 :func:`hdlearn.training.online.evaluation_schedule`; a seed still above the threshold at the
 row's ``cap`` is censored (``learned = 0``, ``steps_to_learn`` NaN), never dropped.
+``steps_to_learn`` of a seed does not depend on the other seeds of the ensemble; the diagnostic
+columns ``steps_run`` and ``final_rel_err`` do (training stops once every seed has learned, so a
+seed that learned early keeps training until the slowest one), and no claim reads them.
 
 Choices that are ours (the paper has no experiments): the architectures and widths, the step
 sizes, the threshold, the caps, the evaluation schedule, the conv readout step ``eta m/d`` (a
