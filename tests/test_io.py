@@ -4,8 +4,16 @@ import platform
 
 import pandas as pd
 import pytest
+import yaml
 
-from hdlearn.io import atomic_write_text, params_hash, provenance, read_provenance, write_table
+from hdlearn.io import (
+    atomic_write_text,
+    params_hash,
+    provenance,
+    read_provenance,
+    write_table,
+    yaml_line,
+)
 
 
 def test_params_hash_ignores_key_order_and_sees_values():
@@ -62,3 +70,10 @@ def test_compute_summary_counts_jobs_without_benchmark(tmp_path):
     row = summarise_benchmarks("fig", [tmp_path / "a.tsv", tmp_path / "b.tsv", tmp_path / "c.tsv"])
     assert row == {"figure": "fig", "jobs": 2, "jobs_unmeasured": 1, "wall_seconds": 5.0,
                    "cpu_seconds": 4.0, "peak_rss_mb": 250.0}  # fmt: skip
+
+
+def test_yaml_line_reads_back_exactly():
+    """papermill's ``-y``: 1e-10 must stay a float (JSON's 1e-10 is a YAML string)."""
+    values = {"exact_max": 1e-10, "fit": [20, 160], "metric": "risk_cvopt", "level": 0.9, "k": 1}
+    line = yaml_line(values)
+    assert "\n" not in line and yaml.safe_load(line) == values

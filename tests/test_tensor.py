@@ -313,6 +313,10 @@ def test_crossover_exponent_is_exact_for_scaled_curves():
     assert math.isnan(ct.crossover_exponent(frame, 1, 0.1, 0.5))  # no m = r cells
     never = _student(24, {6: 0.0, 12: 0.0}, 1462, budget="half_d3")  # no crossover: NaN
     assert math.isnan(ct.crossover_exponent(pd.concat([frame, never]), 2, 0.1, 0.5))
+    gap = _student(16, {4: 0.0, 8: 0.0, 16: 0.9}, 484, budget="half_d3", seeds=(0,))
+    gap = pd.concat([gap, _student(16, {8: math.nan}, 484, budget="half_d3", seeds=(1,))])
+    assert math.isnan(ct.student_cells(gap).set_index("r").loc[8, "test_rel_err"])
+    assert math.isnan(ct.crossover_ranks(gap, 2, 0.1, 0.5)["r_c"].iloc[0])  # not a success
     stall = _student(16, {2: 0.4, 4: 0.0, 8: 0.0, 16: 0.9}, 484, budget="half_d3")
     stalled = ct.crossover_ranks(stall, 2, 0.1, 0.5)  # a stall at tiny r is ignored
     assert stalled["r_c"].iloc[0] == pytest.approx(math.sqrt(8 * 16))
@@ -383,6 +387,10 @@ def test_least_squares_statistics_read_seed_means():
     assert ct.least_squares_error(frame, 0.5, above=False) == pytest.approx(0.5)
     unfinished = frame.assign(value=frame["value"].where(frame["n_over_d3"] != 2.0))
     assert math.isnan(ct.least_squares_error(unfinished, 1.2, above=True))
+    one_seed = (frame["n_over_d3"] == 0.5) & (frame["seed"] == 1)  # one diverged seed
+    diverged = frame.assign(value=frame["value"].mask(one_seed))
+    assert math.isnan(ct.least_squares_error(diverged, 0.5, above=False))
+    assert ct.least_squares_error(diverged, 1.2, above=True) == pytest.approx(1e-20)
 
 
 def test_every_claim_on_a_synthetic_run():

@@ -2,7 +2,8 @@
 
 One module-scoped run serves every check: it is first interrupted (the process group killed)
 once a few cells are done, then finished; afterwards a second invocation must have nothing to
-do, a changed grid value must rerun only the cells that depend on it, and the report builds.
+do, a changed grid value must rerun only the cells that depend on it, a changed claim
+setting only the figures that draw it, and the report builds.
 """
 
 import os
@@ -21,7 +22,8 @@ from hdlearn.analysis.claims import PAPERS as CLAIM_PAPERS
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [str(Path(sys.executable).with_name("snakemake"))]
-FIGURES = list(yaml.safe_load((ROOT / "workflow" / "figures.yaml").read_text()))
+FIGURE_SPECS = yaml.safe_load((ROOT / "workflow" / "figures.yaml").read_text())
+FIGURES = list(FIGURE_SPECS)
 SMOKE = ["--config", "scale=smoke"]
 
 pytestmark = pytest.mark.slow
@@ -116,6 +118,24 @@ def test_changed_grid_value_reruns_only_dependent_cells(run, tmp_path):
             counts[parts[0]] = int(parts[1])
     assert counts["cell"] == 2 * 3  # two_layer cells: d in {16, 24} x 3 kappas
     assert counts["aggregate"] == 1  # only the sweep table holds 2-layer cells
+
+
+def test_changed_claim_setting_redraws_only_the_figures_that_draw_it(run, tmp_path):
+    override = tmp_path / "override.yaml"
+    override.write_text(
+        "scales:\n  smoke:\n    symmetry:\n      claims:\n        min_learned: 0.5\n"
+    )
+    plan = _snakemake(run["dir"], "-n", "--configfile", str(override))
+    redrawn = {
+        line.split("figure=")[1].strip()
+        for line in plan.stdout.splitlines()
+        if "wildcards:" in line and "figure=" in line
+    }
+    drawing = {name for name, spec in FIGURE_SPECS.items()
+               if "min_learned" in spec.get("settings", {}).values()}  # fmt: skip
+    assert redrawn == drawing == {"sym_parity_scaling", "sym_symmetry_breaking", "sym_depth",
+                                  "sym_staircase"}  # fmt: skip
+    assert "rule cell:" not in plan.stdout and "rule claims:" in plan.stdout
 
 
 def test_bad_config_is_refused_before_any_job(run):

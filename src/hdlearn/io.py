@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
 
 PROVENANCE_KEY = b"hdlearn"
 _PACKAGES = ("hdlearn", "torch", "numpy", "pandas", "pyarrow")
@@ -33,6 +34,12 @@ def params_hash(params: Mapping[str, Any]) -> str:
     """Stable 10-hex-digit hash of a JSON-serialisable parameter mapping (key order ignored)."""
     blob = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+
+def yaml_line(values: Mapping[str, Any]) -> str:
+    """``values`` as one line of YAML that reads back as ``values`` (papermill's ``-y``). JSON
+    would not: YAML reads ``1e-10`` as a string, the ``1.0e-10`` written here as a float."""
+    return yaml.safe_dump(dict(values), default_flow_style=True, width=10**9).strip()
 
 
 def git_sha() -> str:

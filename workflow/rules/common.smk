@@ -1,7 +1,6 @@
 # All of the workflow's Python: config validation, the cell plan, input functions and wildcard
 # constraints. No rules here (house style, see ../shared/STYLE.md).
 import json
-import shlex
 import sys
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import yaml
 
 from hdlearn.config import ConfigError, validate_config
 from hdlearn.experiments import plan
+from hdlearn.io import yaml_line
 
 SCALES = ("smoke", "default", "paper")
 
@@ -99,15 +99,16 @@ check_figure_settings()
 
 
 def get_papermill_parameters(wildcards, input, output):
-    """``-p name value`` for every table and output path of a figure notebook, and ``-y``
-    with the claim settings it draws (JSON is YAML)."""
+    """``-p name value`` for every table and output path of a figure notebook."""
     pairs = {name: input[name] for name in FIGURES[wildcards.figure]["tables"]}
     pairs.update(output_pdf=output.pdf, output_png=output.png)
-    options = [f"-p {name} {value}" for name, value in pairs.items()]
-    settings = figure_settings(wildcards.scale, wildcards.figure)
-    if settings:
-        options.append(f"-y {shlex.quote(json.dumps(settings))}")
-    return " ".join(options)
+    return " ".join(f"-p {name} {value}" for name, value in pairs.items())
+
+
+def get_figure_settings(wildcards):
+    """The claim settings a figure draws as one YAML line, papermill's ``-y`` (a function of
+    the wildcards only, so Snakemake tracks it: a changed threshold redraws the figure)."""
+    return yaml_line(figure_settings(wildcards.scale, wildcards.figure))
 
 
 def get_figure_caption(wildcards):

@@ -25,7 +25,8 @@ rule figure:
         "../../environment.yml"
     params:
         parameters=get_papermill_parameters,
+        settings=get_figure_settings,
         caption=get_figure_caption,
     shell:
-        "papermill {input.nb} {output.notebook} {params.parameters} -k python3 "
-        "--log-output > {log} 2>&1"
+        "papermill {input.nb} {output.notebook} {params.parameters} -y {params.settings:q} "
+        "-k python3 --log-output > {log} 2>&1"

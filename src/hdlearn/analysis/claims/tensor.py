@@ -59,6 +59,17 @@ def _width(factor: float) -> str:
     return "r" if factor == 1 else f"{factor:g}r"
 
 
+def _per_d(factor: float) -> str:
+    """``factor n/d`` as text: ``n/d``, ``0.25 n/d``."""
+    return "n/d" if factor == 1 else f"{factor:g} n/d"
+
+
+def _strict(groups, how: str) -> pd.Series:
+    """``groups.median()`` or ``.mean()``, NaN for a group with any NaN value (pandas skips
+    them: a diverged seed would drop out of its cell)."""
+    return getattr(groups, how)().where(groups.count() == groups.size())
+
+
 def _safe(values: pd.Series, how: str) -> float:
     """max or min of ``values``; NaN when empty or when any value is NaN (a diverged or
     missing run never drops out of a "for every" claim)."""
@@ -104,12 +115,14 @@ def variance_gap(frame: pd.DataFrame) -> float:
 
 
 def student_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """Seed medians per student cell, with ``width = m/r``, ``n/d`` and ``n/D3``."""
+    """Seed medians per student cell, with ``width = m/r``, ``n/d`` and ``n/D3``; NaN where a
+    seed is (a diverged run never drops out of the median)."""
     rows = _experiment(frame, "student")
     if rows.empty:
         return pd.DataFrame()
     keys = ["d", "r", "m", "n", "budget", "n_over_d3"]
-    cells = rows.groupby([*keys, "metric"])["value"].median().unstack("metric").reset_index()
+    median = _strict(rows.groupby([*keys, "metric"])["value"], "median")
+    cells = median.unstack("metric").reset_index()
     cells["width"] = cells["m"] / cells["r"]
     cells["r_over_n_per_d"] = cells["r"] * cells["d"] / cells["n"]
     return cells
@@ -163,7 +176,7 @@ def crossover_ranks(frame: pd.DataFrame, width: float, level: float,
     the geometric midpoint ``sqrt(r_ok r_fail)`` of the bracket where learning stops.
     ``r_fail`` is the smallest ``r`` from which on every median test rel_err exceeds ``level``,
     ``r_ok`` the ``r`` just below it (so a stall at a tiny ``r`` does not count); NaN if every
-    ``r`` fails or none does."""
+    ``r`` fails, if none does, or if a cell of the curve is NaN."""
     cells = _sample_limited_cells(frame, width, max_n_over_d3)
     out = []
     if cells.empty:
@@ -171,6 +184,10 @@ def crossover_ranks(frame: pd.DataFrame, width: float, level: float,
     for (d, budget, n), curve in cells.groupby(["d", "budget", "n"]):
         curve = curve.sort_values("r")
         r = curve["r"].to_numpy(float)
+        if curve["test_rel_err"].isna().any():  # a missing run is neither success nor failure
+            out.append({"d": int(d), "budget": budget, "n": int(n), "n_per_d": n / d,
+                        "r_c": math.nan})  # fmt: skip
+            continue
         fails = curve["test_rel_err"].to_numpy(float) > level
         # index of the first r from which every larger r fails
         first = len(fails)
@@ -295,12 +312,14 @@ def control_worst(frame: pd.DataFrame, metric: str) -> float:
 def least_squares_error(frame: pd.DataFrame, n_over_d3: float, above: bool) -> float:
     """Over the cells ``(d, r, n)`` with ``n >= n_over_d3 D3`` (``above``): the max of the
     seed-mean rel_err; else the min over cells with ``n <= n_over_d3 D3``. Like every other
-    claim of the paper it reads seed means (the bootstrap resamples the seeds): the minimum
-    over single seeds would test the spread of one fit at small ``D3``, not the level."""
+    claim of the paper it reads seed means (the bootstrap resamples the seeds; a NaN seed
+    makes its cell NaN): the minimum over single seeds would test the spread of one fit at
+    small ``D3``, not the level."""
     rows = _metric(_experiment(frame, "least_squares"), "test_rel_err")
     if rows.empty:
         return math.nan
-    cells = rows.groupby(["d", "r", "n", "n_over_d3"])["value"].mean().reset_index()
+    mean = _strict(rows.groupby(["d", "r", "n", "n_over_d3"])["value"], "mean")
+    cells = mean.reset_index()
     if above:
         return _safe(cells.loc[cells["n_over_d3"] >= n_over_d3 - 1e-9, "value"], "max")
     return _safe(cells.loc[cells["n_over_d3"] <= n_over_d3 + 1e-9, "value"], "min")
@@ -333,15 +352,15 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               "(over 6r).", ("bookkeeping",), "max |Var/theory - 1|", variance_gap,
               Prediction(high=s["variance_tolerance"])),
         claim("TENS-2a", f"At a fixed budget the GD student (m = {_width(width)}) learns for "
-              f"r <= {learn:g} n/d.", ("student",), "max median test rel_err",
+              f"r <= {_per_d(learn)}.", ("student",), "max median test rel_err",
               lambda f: learnable_error(f, learn, width), Prediction(high=s["learn_error"]),
               lambda f: sample_limited_note(f, min_d)),
-        claim("TENS-2b", f"For r >= {over:g} n/d the m = {_width(over_width)} student fails by "
-              f"overfitting: test error (budgets n <= {over_n:g} D3, where least squares "
-              "cannot interpolate either).", ("student",), "min median test rel_err",
+        claim("TENS-2b", f"For r >= {_per_d(over)} the m = {_width(over_width)} student fails "
+              f"by overfitting, with a large test error (budgets n <= {over_n:g} D3, where "
+              "least squares cannot interpolate either).", ("student",), "min median test rel_err",
               lambda f: overfit_test_error(f, over, over_width, over_n),
               Prediction(low=s["overfit_test_error"]), lambda f: sample_limited_note(f, min_d)),
-        claim("TENS-2c", f"... while fitting the training set (r >= {over:g} n/d, "
+        claim("TENS-2c", f"... while fitting the training set (r >= {_per_d(over)}, "
               f"n <= {over_n:g} D3).", ("student",), "max median train rel_err",
               lambda f: overfit_train_error(f, over, over_width, over_n),
               Prediction(high=s["overfit_train_error"]), lambda f: sample_limited_note(f, min_d)),
