@@ -107,7 +107,8 @@ def get_papermill_parameters(wildcards, input, output):
 
 def get_figure_settings(wildcards):
     """The claim settings a figure draws as one YAML line, papermill's ``-y`` (a function of
-    the wildcards only, so Snakemake tracks it: a changed threshold redraws the figure)."""
+    the wildcards only, so Snakemake tracks it: a changed threshold redraws the figure).
+    """
     return yaml_line(figure_settings(wildcards.scale, wildcards.figure))
 
 
