@@ -9,13 +9,14 @@ once. Checks the schema cannot express (such as ``branches * d_eff <= d``) follo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
+
+from hdlearn.targets.hierarchical import effective_dimension
 
 
 class ConfigError(ValueError):
@@ -105,7 +106,7 @@ def _check_semantics(config: Mapping[str, Any]) -> None:
         target = depth["target"]
         for experiment in ("sweep", "ablation", "dynamics"):
             for d in depth[experiment]["d"]:
-                d_eff = math.floor(d ** target["eps1"] + 1e-9)
+                d_eff = effective_dimension(d, target["eps1"])
                 if target["branches"] * d_eff > d or d_eff < 1:
                     raise ConfigError(
                         f"{where}.{experiment}.d: d = {d} is too small for branches = "

@@ -94,12 +94,17 @@ def ranks(d: int, rhos: Iterable[float], cap: float) -> list[int]:
     return sorted({r for r in (rank_of(d, rho) for rho in rhos) if r <= cap + 1e-9})
 
 
+def d3_samples(d: int, fraction: float) -> int:
+    """``n = floor(fraction D3)`` (at least 1), ``D3 = C(d+3, 3)``."""
+    return max(1, math.floor(fraction * tensor_dimension(d) + 1e-9))
+
+
 def budget_samples(d: int, budget: str, quadratic_coef: float, d3_fraction: float) -> int:
     """``n = floor(C d^2)`` (``quadratic``) or ``floor(f D3)`` (``half_d3``)."""
     if budget == "quadratic":
         return math.floor(quadratic_coef * d**2 + 1e-9)
     if budget == "half_d3":
-        return math.floor(d3_fraction * tensor_dimension(d) + 1e-9)
+        return d3_samples(d, d3_fraction)
     raise ValueError(f"unknown budget {budget!r}; allowed: {', '.join(BUDGETS)}")
 
 
@@ -337,7 +342,7 @@ def _least_squares(spec: Mapping[str, Any], device: torch.device) -> pd.DataFram
         x_test = _inputs(seeds, spec["test_samples"], d, r, "test", device)
         y_test = committee_labels(x_test, w, "he3")
         for ratio in spec["n_over_d3"]:
-            n = max(1, math.floor(ratio * tensor_dimension(d) + 1e-9))
+            n = d3_samples(d, ratio)
             x = _inputs(seeds, n, d, r, "train", device)
             fit = hermite_least_squares(x, committee_labels(x, w, "he3"), x_test, 3)
             fixed = {"learner": "least_squares", "d": d, "r": r, "n": n}
