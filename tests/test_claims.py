@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from hdlearn.analysis.claims import FAIL, INCONCLUSIVE, PASS, Prediction, to_markdown, verdict
-from hdlearn.analysis.claims import depth as depth_claims
-from hdlearn.analysis.claims.core import Claim, evaluate, scorecard
-from hdlearn.analysis.depth import threshold_table
+from hdlearn.papers.depth import claims as depth_claims
+from hdlearn.analysis.verdicts import Claim, evaluate, scorecard
+from hdlearn.papers.depth.analysis import threshold_table
 from hdlearn.analysis.fits import Estimate
 
 

@@ -10,7 +10,7 @@ import torch
 import yaml
 
 from hdlearn.config import validate_config
-from hdlearn.experiments import depth
+from hdlearn.papers.depth import experiment as depth
 from hdlearn.models import init_mlp
 from hdlearn.seeding import generators
 from hdlearn.targets.hierarchical import effective_dimension, sample_hierarchical_target

@@ -10,10 +10,10 @@ import torch
 import yaml
 
 from hdlearn.analysis.claims import PASS, evaluate
-from hdlearn.analysis.claims import representation as dls
+from hdlearn.papers.representation import claims as dls
 from hdlearn.baselines.kernels import arccos_kernels, relu_ntk
 from hdlearn.baselines.ridge import ridge_path, ridge_path_dual, ridge_regression
-from hdlearn.experiments import representation as rep
+from hdlearn.papers.representation import experiment as rep
 from hdlearn.seeding import generator, generators
 from hdlearn.targets.index import (
     IndexTarget,

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from hdlearn.experiments.rows import TidyRows
+from hdlearn.rows import TidyRows
 
 
 def test_rows_per_seed_with_defaults_fixed_and_derived_columns():

@@ -13,11 +13,11 @@ import torch
 import yaml
 
 from hdlearn.analysis.claims import PASS, evaluate
-from hdlearn.analysis.claims import symmetry as sym_claims
-from hdlearn.analysis.claims.core import THEORY_ONLY, scorecard, to_markdown
-from hdlearn.analysis.symmetry import censored_median, series_slope, steps_summary
+from hdlearn.papers.symmetry import claims as sym_claims
+from hdlearn.analysis.verdicts import THEORY_ONLY, scorecard, to_markdown
+from hdlearn.papers.symmetry.analysis import censored_median, series_slope, steps_summary
 from hdlearn.config import validate_config
-from hdlearn.experiments import symmetry
+from hdlearn.papers.symmetry import experiment as symmetry
 from hdlearn.models.meanfield import init_conv, init_fc, step_sizes
 from hdlearn.seeding import generators
 from hdlearn.targets.hypercube import BooleanTarget, hypercube_inputs, named_target

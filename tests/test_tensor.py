@@ -10,15 +10,15 @@ import pytest
 import torch
 import yaml
 
-from hdlearn.analysis.claims import tensor as ct
-from hdlearn.analysis.claims.core import FAIL, INCONCLUSIVE, PASS, evaluate
+from hdlearn.papers.tensor import claims as ct
+from hdlearn.analysis.verdicts import FAIL, INCONCLUSIVE, PASS, evaluate
 from hdlearn.baselines.tensor import (
     hermite_least_squares,
     power_iteration,
     power_iteration_summary,
 )
 from hdlearn.config import validate_config
-from hdlearn.experiments import tensor
+from hdlearn.papers.tensor import experiment as tensor
 from hdlearn.seeding import generators
 from hdlearn.targets.cubic import (
     committee_labels,

@@ -20,7 +20,7 @@ import yaml
 
 from hdlearn.config import validate_config
 from hdlearn.devices import configure_determinism, resolve_device
-from hdlearn.experiments import depth
+from hdlearn.papers.depth import experiment as depth
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,7 +2,8 @@
 
 hdlearn run-cell  --paper depth --spec '<json>' --output cell.parquet [--device auto]
 hdlearn aggregate --experiment sweep --output table.parquet cell1.parquet cell2.parquet ...
-hdlearn claims    --settings '<json>' --csv claims.csv --md claims.md --title '...'
+hdlearn claims    --paper depth --settings '<json>' --output claims/depth.parquet
+hdlearn scorecard --csv claims.csv --md claims.md --title '...' claims/depth.parquet ...
 hdlearn compute   --mapping '<json>' --output compute.csv
 hdlearn bench     depth-sweep [--d 32] [--output benchmarks/depth_sweep.json]
 """
@@ -23,7 +24,8 @@ def _run_cell(args: argparse.Namespace) -> None:
     import torch
 
     from hdlearn.devices import configure_determinism, resolve_device
-    from hdlearn.experiments import PAPERS
+    from hdlearn.fingerprint import cell_code
+    from hdlearn.papers import part
     from hdlearn.io import provenance, where, write_table
 
     spec = json.loads(args.spec)
@@ -33,9 +35,11 @@ def _run_cell(args: argparse.Namespace) -> None:
     place = " ".join(f"{key}={value}" for key, value in where().items())
     print(f"cell of {args.paper} on {device} ({place}): {json.dumps(spec)}", file=sys.stderr)
     start = time.perf_counter()
-    frame = PAPERS[args.paper].run_cell(spec, device)
+    frame = part(args.paper, "experiment").run_cell(spec, device)
     seconds = time.perf_counter() - start
-    record = provenance(spec, device=str(device), seeds=spec["seeds"], seconds=seconds)
+    record = provenance(
+        spec, device=str(device), seeds=spec["seeds"], seconds=seconds, code=cell_code(args.paper)
+    )
     write_table(frame, args.output, record)
     print(f"wrote {len(frame)} rows to {args.output} in {seconds:.1f} s", file=sys.stderr)
 
@@ -53,10 +57,21 @@ def _aggregate(args: argparse.Namespace) -> None:
 
 
 def _claims(args: argparse.Namespace) -> None:
-    from hdlearn.analysis.claims import run_claims, to_markdown
-    from hdlearn.io import atomic_write_text
+    from hdlearn.io import provenance, write_table
+    from hdlearn.scorecard import paper_claims
 
-    card = run_claims(json.loads(args.settings))
+    settings = json.loads(args.settings)
+    table = paper_claims(args.paper, settings)
+    write_table(table, args.output, provenance({"paper": args.paper, **settings}))
+    print(table.to_string(), file=sys.stderr)
+
+
+def _scorecard(args: argparse.Namespace) -> None:
+    from hdlearn.analysis.verdicts import SCORECARD_COLUMNS, to_markdown
+    from hdlearn.io import atomic_write_text, read_table
+
+    card = pd.concat([read_table(path) for path in args.tables], ignore_index=True)
+    card = card[SCORECARD_COLUMNS]
     markdown = to_markdown(card, args.title)
     atomic_write_text(card.to_csv(index=False), args.csv)
     atomic_write_text(markdown, args.md)
@@ -118,12 +133,18 @@ def build_parser() -> argparse.ArgumentParser:
     agg.add_argument("cells", nargs="+")
     agg.set_defaults(handler=_aggregate)
 
-    claims = commands.add_parser("claims", help="compute the claims scorecard")
-    claims.add_argument("--settings", required=True, help="JSON {paper: {claims, tables}}")
-    claims.add_argument("--csv", required=True)
-    claims.add_argument("--md", required=True)
-    claims.add_argument("--title", default="hdlearn claims scorecard")
+    claims = commands.add_parser("claims", help="evaluate one paper's claims")
+    claims.add_argument("--paper", required=True)
+    claims.add_argument("--settings", required=True, help="JSON {claims, tables}")
+    claims.add_argument("--output", required=True, help="the paper's claims table (parquet)")
     claims.set_defaults(handler=_claims)
+
+    card = commands.add_parser("scorecard", help="join the papers' claims tables")
+    card.add_argument("--csv", required=True)
+    card.add_argument("--md", required=True)
+    card.add_argument("--title", default="hdlearn claims scorecard")
+    card.add_argument("tables", nargs="+", help="claims tables, in scorecard order")
+    card.set_defaults(handler=_scorecard)
 
     compute = commands.add_parser("compute", help="sum job benchmarks per figure")
     compute.add_argument("--mapping", required=True, help="JSON {figure: [benchmark.tsv]}")

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from hdlearn.targets.hierarchical import effective_dimension
+from hdlearn.papers import PAPERS, package_dir, part
 
 
 class ConfigError(ValueError):
@@ -74,10 +74,33 @@ def _copy(value: Any) -> Any:
     return yaml.safe_load(yaml.safe_dump(value))
 
 
+def compose_schema(core_path: str | Path) -> dict[str, Any]:
+    """The full schema: the core (``config/schema.yaml``) plus every registered paper's
+    fragment (``src/hdlearn/papers/<paper>/schema.yaml``).
+
+    A fragment has three keys: ``presets`` (the schema of ``config.presets.<paper>``), ``block``
+    (the schema of ``config.scales.<scale>.<paper>``) and ``$defs`` (joined to the core's; a
+    clashing name is an error). A paper's block is optional at every scale.
+    """
+    schema = yaml.safe_load(Path(core_path).read_text())
+    defs = schema["$defs"]
+    for paper in PAPERS:
+        path = package_dir(paper) / "schema.yaml"
+        fragment = yaml.safe_load(path.read_text())
+        clash = sorted(set(fragment["$defs"]) & set(defs))
+        if clash:
+            raise ConfigError(f"{path}: $defs {', '.join(clash)} already defined")
+        defs.update(fragment["$defs"])
+        schema["properties"]["presets"]["properties"][paper] = fragment["presets"]
+        defs["scale"]["properties"][paper] = fragment["block"]
+    return schema
+
+
 def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str, Any]:
-    """Fill defaults into ``config`` and validate it; raise :class:`ConfigError` on the first
-    problem (all problems are listed in the message, most specific first)."""
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    """Fill defaults into ``config`` and validate it against :func:`compose_schema` of the core
+    schema at ``schema_path``; raise :class:`ConfigError` on the first problem (all problems are
+    listed in the message, most specific first)."""
+    schema = compose_schema(schema_path)
     _fill_defaults(config, schema, schema)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (-len(e.absolute_path), e.path))
@@ -97,26 +120,15 @@ def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationErro
 
 
 def _check_semantics(config: Mapping[str, Any]) -> None:
+    """Checks the schema cannot express: a block's ``preset`` names one of its paper's presets,
+    then the paper's own ``check_config(block, presets, where)`` where it has one."""
     for scale, grids in config["scales"].items():
-        depth = grids["depth"]
-        where = f"config.scales.{scale}.depth"
-        if depth["preset"] not in config["presets"]["depth"]:
-            allowed = ", ".join(sorted(config["presets"]["depth"]))
-            raise ConfigError(f"{where}.preset: {depth['preset']!r}; allowed values: {allowed}")
-        target = depth["target"]
-        for experiment in ("sweep", "ablation", "dynamics"):
-            for d in depth[experiment]["d"]:
-                d_eff = effective_dimension(d, target["eps1"])
-                if target["branches"] * d_eff > d or d_eff < 1:
-                    raise ConfigError(
-                        f"{where}.{experiment}.d: d = {d} is too small for branches = "
-                        f"{target['branches']} of d_eff = floor(d^eps1) = {d_eff} directions"
-                    )
-        low, high = depth["claims"]["threshold_range"]
-        if low > high:
-            raise ConfigError(f"{where}.claims.threshold_range: {low} > {high}")
-
-
-def scale_grid(config: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The grids of the selected scale."""
-    return config["scales"][config["scale"]]
+        for paper, block in grids.items():
+            where = f"config.scales.{scale}.{paper}"
+            presets = config["presets"].get(paper, {})
+            if "preset" in block and block["preset"] not in presets:
+                allowed = ", ".join(sorted(presets)) or "(none: config.presets." + paper + ")"
+                raise ConfigError(f"{where}.preset: {block['preset']!r}; allowed values: {allowed}")
+            check = getattr(part(paper, "experiment"), "check_config", None)
+            if check is not None:
+                check(block, presets, where)

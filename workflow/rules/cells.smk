@@ -1,5 +1,5 @@
-# The generic chain shared by every paper: cell -> aggregate. A paper plugs in through
-# hdlearn.experiments.<paper> (cells and run_cell) and its block in config/config.yaml.
+# The generic chain shared by every paper: cell -> aggregate. A paper plugs in through its
+# package hdlearn.papers.<paper> (expand, run_cell) and its block in config/config.yaml.
 # On a cluster, cells are the scheduled jobs; aggregating (reading small parquet files) runs
 # on the submit host.
 

@@ -1,13 +1,33 @@
-# The scorecard over every paper's tables, and the compute summary per figure. Both only read
-# small tables: on a cluster they run on the submit host.
+# Each paper's claims over its tables (one job per paper: bootstraps run in parallel), then
+# the scorecard over every paper's claims table, and the compute summary per figure. They only
+# read small tables: on a cluster they run on the submit host.
 
 
 localrules:
     claims,
+    scorecard,
     compute,
 
 
 rule claims:
+    input:
+        get_paper_tables,
+    output:
+        "results/{scale}/claims/{paper}.parquet",
+    log:
+        "results/{scale}/logs/claims/{paper}.log",
+    benchmark:
+        "results/{scale}/benchmarks/claims/{paper}.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        settings=get_paper_claims_settings,
+    shell:
+        "hdlearn claims --paper {wildcards.paper} --settings {params.settings:q} "
+        "--output {output} > {log} 2>&1"
+
+
+rule scorecard:
     input:
         get_claims_tables,
     output:
@@ -19,17 +39,14 @@ rule claims:
             labels={"table": "claims", "scale": "{scale}"},
         ),
     log:
-        "results/{scale}/logs/claims/claims.log",
-    benchmark:
-        "results/{scale}/benchmarks/claims/claims.tsv"
+        "results/{scale}/logs/scorecard/scorecard.log",
     conda:
         "../../environment.yml"
     params:
-        settings=get_claims_settings,
         title="hdlearn claims scorecard ({scale} scale)",
     shell:
-        "hdlearn claims --settings {params.settings:q} --title {params.title:q} "
-        "--csv {output.csv} --md {output.md} > {log} 2>&1"
+        "hdlearn scorecard --title {params.title:q} --csv {output.csv} --md {output.md} "
+        "{input} > {log} 2>&1"
 
 
 rule compute:

@@ -1,35 +1,48 @@
 # All of the workflow's Python: config validation, the cell plan, input functions and wildcard
-# constraints. No rules here (house style, see ../shared/STYLE.md).
+# constraints. No rules here (house style, see ../shared/STYLE.md). Nothing here names a
+# paper: the papers come from the registry (hdlearn.papers.PAPERS) and their packages.
+import functools
 import json
 import sys
 from pathlib import Path
 
-import yaml
-
 from hdlearn.config import ConfigError, validate_config
-from hdlearn.experiments import plan
-from hdlearn.io import yaml_line
+from hdlearn.fingerprint import notebook_modules, stale_report
+from hdlearn.io import atomic_write_text, yaml_line
+from hdlearn.papers import PAPERS, figures, papers_at, plan
 
 SCALES = ("smoke", "default", "paper")
+ROOT = Path(workflow.basedir)
 
 try:
-    validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
+    validate_config(config, ROOT / "config" / "schema.yaml")
 except ConfigError as error:
     sys.exit(f"hdlearn: {error}")
 
-with open(Path(workflow.basedir) / "workflow" / "figures.yaml") as handle:
-    FIGURES = yaml.safe_load(handle)
+# Every registered paper's figures; a scale builds those of the papers it has a block for.
+FIGURES = figures()
 
-# {scale: {paper: {experiment: {cell: spec}}}}: pure Python, computed once at parse time.
-PLAN = {scale: plan(config, scale) for scale in SCALES}
-PAPERS = sorted(PLAN[config["scale"]])
+
+@functools.cache
+def scale_plan(scale):
+    """{paper: {experiment: {cell: spec}}} of one scale: pure Python, computed once, and only
+    for the scales a run asks for."""
+    return plan(config, scale)
+
+
+def papers_of(scale):
+    return papers_at(config, scale)
+
+
+def figures_of(scale):
+    return [name for name, spec in FIGURES.items() if spec["paper"] in papers_of(scale)]
 
 
 def cells_of(scale, paper):
     """Every cell of a paper at a scale (a cell shared by experiments appears once)."""
     return {
         name: spec
-        for cells in PLAN[scale][paper].values()
+        for cells in scale_plan(scale)[paper].values()
         for name, spec in cells.items()
     }
 
@@ -40,6 +53,14 @@ def cell_path(scale, paper, cell):
 
 def table_path(scale, paper, experiment):
     return f"results/{scale}/tables/{paper}/{experiment}.parquet"
+
+
+def claims_path(scale, paper):
+    return f"results/{scale}/claims/{paper}.parquet"
+
+
+def notebook_path(figure):
+    return f"workflow/notebooks/{FIGURES[figure]['paper']}/{figure}.ipynb"
 
 
 def figure_paths(scale, figure):
@@ -61,20 +82,33 @@ def get_cell_gpu(wildcards):
 
 
 def get_cells(wildcards):
-    cells = PLAN[wildcards.scale][wildcards.paper][wildcards.experiment]
+    cells = scale_plan(wildcards.scale)[wildcards.paper][wildcards.experiment]
     return [cell_path(wildcards.scale, wildcards.paper, cell) for cell in cells]
 
 
-def get_figure_tables(wildcards):
+def get_figure_inputs(wildcards):
+    """A figure's tables (notebook parameter -> table), its paper's claims table, its
+    notebook and the hdlearn modules the notebook imports (so restyling redraws it)."""
     spec = FIGURES[wildcards.figure]
-    return {
+    inputs = {
         parameter: table_path(wildcards.scale, spec["paper"], experiment)
         for parameter, experiment in spec["tables"].items()
     }
+    inputs["claims_table"] = claims_path(wildcards.scale, spec["paper"])
+    inputs["nb"] = notebook_path(wildcards.figure)
+    inputs["code"] = [
+        str(path.relative_to(ROOT)) for path in NOTEBOOK_MODULES[wildcards.figure]
+    ]
+    return inputs
+
+
+NOTEBOOK_MODULES = {
+    figure: notebook_modules(ROOT / notebook_path(figure)) for figure in FIGURES
+}
 
 
 def figure_settings(scale, figure):
-    """{notebook parameter: value} of the claim settings a figure draws (figures.yaml
+    """{notebook parameter: value} of the claim settings a figure draws (its figures.yaml
     ``settings``), read from its paper's ``claims`` block at ``scale``."""
     spec = FIGURES[figure]
     claims = config["scales"][scale][spec["paper"]]["claims"]
@@ -85,13 +119,16 @@ def check_figure_settings():
     """Refuse a figures.yaml whose settings name a key no ``claims`` block has."""
     for figure, spec in FIGURES.items():
         for scale in SCALES:
+            if spec["paper"] not in papers_of(scale):
+                continue
             claims = config["scales"][scale][spec["paper"]]["claims"]
             missing = sorted(set(spec.get("settings", {}).values()) - set(claims))
             if missing:
                 sys.exit(
-                    f"hdlearn: workflow/figures.yaml: {figure}.settings names "
-                    f"{', '.join(missing)}, not keys of scales.{scale}.{spec['paper']}"
-                    f".claims (allowed: {', '.join(sorted(claims))})"
+                    f"hdlearn: src/hdlearn/papers/{spec['paper']}/figures.yaml: "
+                    f"{figure}.settings names {', '.join(missing)}, not keys of "
+                    f"scales.{scale}.{spec['paper']}.claims (allowed: "
+                    f"{', '.join(sorted(claims))})"
                 )
 
 
@@ -99,8 +136,9 @@ check_figure_settings()
 
 
 def get_papermill_parameters(wildcards, input, output):
-    """``-p name value`` for every table and output path of a figure notebook."""
-    pairs = {name: input[name] for name in FIGURES[wildcards.figure]["tables"]}
+    """``-p name value`` for every table, the claims table and the output paths."""
+    names = [*FIGURES[wildcards.figure]["tables"], "claims_table"]
+    pairs = {name: input[name] for name in names}
     pairs.update(output_pdf=output.pdf, output_png=output.png)
     return " ".join(f"-p {name} {value}" for name, value in pairs.items())
 
@@ -118,38 +156,36 @@ def get_figure_caption(wildcards):
     return FIGURES[wildcards.figure]["caption"].format(**settings)
 
 
-def get_figure_paper(wildcards):
-    return FIGURES[wildcards.figure]["paper"]
-
-
-def get_claims_tables(wildcards):
+def get_paper_tables(wildcards):
     return [
-        table_path(wildcards.scale, paper, experiment)
-        for paper in PAPERS
-        for experiment in PLAN[wildcards.scale][paper]
+        table_path(wildcards.scale, wildcards.paper, experiment)
+        for experiment in scale_plan(wildcards.scale)[wildcards.paper]
     ]
 
 
-def get_claims_settings(wildcards):
-    """JSON for ``hdlearn claims``: each paper's claim thresholds and table paths."""
-    grids = config["scales"][wildcards.scale]
+def get_paper_claims_settings(wildcards):
+    """JSON for ``hdlearn claims``: one paper's claim thresholds and table paths."""
+    scale, paper = wildcards.scale, wildcards.paper
     return json.dumps(
         {
-            paper: {
-                "claims": grids[paper]["claims"],
-                "tables": {
-                    experiment: table_path(wildcards.scale, paper, experiment)
-                    for experiment in PLAN[wildcards.scale][paper]
-                },
-            }
-            for paper in PAPERS
+            "claims": config["scales"][scale][paper]["claims"],
+            "tables": {
+                experiment: table_path(scale, paper, experiment)
+                for experiment in scale_plan(scale)[paper]
+            },
         }
     )
 
 
+def get_claims_tables(wildcards):
+    return [claims_path(wildcards.scale, paper) for paper in papers_of(wildcards.scale)]
+
+
 def get_figures(wildcards):
     return [
-        path for figure in FIGURES for path in figure_paths(wildcards.scale, figure)
+        path
+        for figure in figures_of(wildcards.scale)
+        for path in figure_paths(wildcards.scale, figure)
     ]
 
 
@@ -157,7 +193,8 @@ def get_benchmark_mapping(wildcards):
     """JSON {figure: [benchmark files of every job the figure depends on]}."""
     scale = wildcards.scale
     mapping = {}
-    for figure, spec in FIGURES.items():
+    for figure in figures_of(scale):
+        spec = FIGURES[figure]
         paper = spec["paper"]
         files = [f"results/{scale}/benchmarks/figure/{figure}.tsv"]
         for experiment in spec["tables"].values():
@@ -166,7 +203,7 @@ def get_benchmark_mapping(wildcards):
             )
             files += [
                 f"results/{scale}/benchmarks/cell/{paper}/{cell}.tsv"
-                for cell in PLAN[scale][paper][experiment]
+                for cell in scale_plan(scale)[paper][experiment]
             ]
         mapping[figure] = sorted(set(files))
     return json.dumps(mapping)
@@ -175,11 +212,36 @@ def get_benchmark_mapping(wildcards):
 def final_targets():
     scale = config["scale"]
     return [
-        *[path for figure in FIGURES for path in figure_paths(scale, figure)],
+        *[path for figure in figures_of(scale) for path in figure_paths(scale, figure)],
         f"results/{scale}/claims.csv",
         f"results/{scale}/claims.md",
         f"results/{scale}/compute.csv",
     ]
+
+
+def report_stale_cells(scale):
+    """One line per paper whose finished cells ran other code than the current one. Their
+    paths go to results/<scale>/stale_cells.txt (removed when none are stale), which the
+    printed command hands to --forcerun (README, "Code changes and reruns")."""
+    lines, files = stale_report(
+        Path("results") / scale / "cells",
+        {paper: cells_of(scale, paper) for paper in papers_of(scale)},
+    )
+    listing = Path("results") / scale / "stale_cells.txt"
+    for line in lines:
+        print(f"hdlearn: {line}", file=sys.stderr)
+    if not files:
+        listing.unlink(missing_ok=True)
+        return
+    atomic_write_text("".join(f"{path}\n" for path in files), listing)
+    print(
+        "hdlearn: rerun exactly the stale cells and what depends on them with\n"
+        f"  snakemake --cores all --config scale={scale} --forcerun $(cat {listing})",
+        file=sys.stderr,
+    )
+
+
+report_stale_cells(config["scale"])
 
 
 def report_locations(scale):

@@ -1,0 +1,79 @@
+"""The paper registry: every paper is one package ``hdlearn.papers.<paper>``.
+
+A paper package holds everything the paper owns and nothing another paper needs:
+
+* ``experiment.py``: ``expand(block, presets) -> {experiment: {cell_name: spec}}`` (pure
+  Python, called at DAG parse time) and ``run_cell(spec, device) -> tidy DataFrame``;
+  optionally ``check_config(block, presets, where)`` for checks the schema cannot express;
+* ``analysis.py``: the statistics its claims and figures read;
+* ``claims.py``: ``claims(settings) -> [Claim]`` and ``select_rows(tables) -> DataFrame``;
+  it never imports ``experiment.py``;
+* ``schema.yaml``: its config schema fragment (``preset``, ``block`` and ``$defs``, see
+  :func:`hdlearn.config.compose_schema`);
+* ``figures.yaml``: its figures (notebook, tables, claims, settings, caption); the notebooks
+  live in ``workflow/notebooks/<paper>/``.
+
+Adding a paper is adding its package, its notebooks, its block in ``config/config.yaml`` and
+one name in :data:`PAPERS`. No paper package imports another.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+#: The registered papers, in scorecard order.
+PAPERS: tuple[str, ...] = ("depth", "representation", "symmetry", "tensor")
+
+ROOT = Path(__file__).resolve().parent
+
+
+def package_dir(paper: str) -> Path:
+    """The folder of a paper's package."""
+    check_paper(paper)
+    return ROOT / paper
+
+
+def check_paper(paper: str) -> None:
+    """Raise ``KeyError`` naming the registered papers when ``paper`` is not one of them."""
+    if paper not in PAPERS:
+        raise KeyError(f"unknown paper {paper!r}; registered papers: {', '.join(PAPERS)}")
+
+
+def part(paper: str, name: str) -> ModuleType:
+    """The module ``hdlearn.papers.<paper>.<name>`` (``experiment``, ``analysis``, ``claims``)."""
+    check_paper(paper)
+    return importlib.import_module(f"{__name__}.{paper}.{name}")
+
+
+def papers_at(config: Mapping[str, Any], scale: str) -> list[str]:
+    """The registered papers that have a block at ``scale`` (a paper may be absent)."""
+    return [paper for paper in PAPERS if paper in config["scales"].get(scale, {})]
+
+
+def plan(config: Mapping[str, Any], scale: str) -> dict[str, dict[str, dict[str, dict]]]:
+    """``{paper: {experiment: {cell_name: cell_spec}}}`` for ``scale`` of a validated config,
+    over the papers present at that scale."""
+    grids = config["scales"][scale]
+    return {
+        paper: part(paper, "experiment").expand(grids[paper], config["presets"][paper])
+        for paper in papers_at(config, scale)
+    }
+
+
+def figures(papers: tuple[str, ...] | list[str] = PAPERS) -> dict[str, dict[str, Any]]:
+    """``{figure: entry}`` of every paper's ``figures.yaml``, each entry with its ``paper``;
+    a figure name used by two papers is an error (figures share one results folder)."""
+    import yaml
+
+    out: dict[str, dict[str, Any]] = {}
+    for paper in papers:
+        path = package_dir(paper) / "figures.yaml"
+        for name, entry in (yaml.safe_load(path.read_text()) or {}).items():
+            if name in out:
+                raise ValueError(f"{path}: figure {name!r} is also a figure of {out[name]['paper']}")
+            out[name] = {**entry, "paper": paper}
+    return out

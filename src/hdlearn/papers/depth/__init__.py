@@ -1,0 +1,1 @@
+"""The depth paper: experiment, analysis, claims, schema fragment and figures."""

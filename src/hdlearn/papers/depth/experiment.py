@@ -1,0 +1,470 @@
+"""Dandi, Pesce, Zdeborová, Krzakala (2025), "The computational advantage of depth" (arXiv
+2502.13961): hierarchical SIGHT/MIGHT targets learned by KRR, 2-layer and 3-layer networks.
+
+Sample sizes are ``n = floor(d^kappa)``; ``kappa = log n / log d`` is the x-axis of every figure.
+The theory (Thm 1) predicts that a 3-layer network trained layer-wise learns the worked example
+``f* = tanh(3 a*.P3(W* x)/sqrt(d_eff))`` at ``kappa = max(1 + eps1, k eps1) = 1.5``, while a
+2-layer net plateaus at the best degree-4 fit in ``z = W* x`` and a quadratic kernel at the best
+degree-2 fit.
+
+Learners, all with the authors' numerical protocol (App. F and their code); every constant is a
+key of ``config/config.yaml`` (presets ``repo`` and ``paper``):
+
+* ``krr``: kernel ridge with ``K(x,x') = (x.x')^2 + x.x' + 1``, ``(K + lambda n I) alpha = y``.
+* ``two_layer``: ``w2 . relu(W1 x + b1)`` with width ``p = floor(p1 / divisor)``; ``W1`` by
+  mini-batch GD for ``T2`` epochs (step ``lr sqrt(p)/eps_init``), then ``w2`` by ridge.
+* ``three_layer_layerwise``: ``W3 relu(W2 relu(W1 x + b1) + b2)``, ``W1 ~ N(0, 1/d)``,
+  ``W2 = eps_init N(0, 1/p1)``, ``W3 = eps_init N(0, 1/p2)``, ``b1 ~ U(-1,1)``,
+  ``b2 = eps_init U(-1,1)``, biases frozen. Stage 1: ``W1`` for ``T1 = floor(15 ln d)`` epochs,
+  step ``lr sqrt(p1)/eps_init^2``. Stage 2: ``W2`` for ``T2 = floor(5 d^1.5)`` epochs, step
+  ``f2 lr sqrt(p2)/(eps_init p1)``, on features ``relu(W1 x + b1)`` computed once. Stage 3:
+  ``W3`` by ridge. An epoch is ``1/fraction`` steps on mini-batches of ``floor(fraction n)``.
+* ``three_layer_joint``: all three layers together for ``T2`` epochs with the same step rules
+  times a prefactor ``c`` (``W3`` step ``c lr/(eps_init p2)``), weight decay on ``W2``.
+
+Gradient normalisation (``gradient_normalisation``): the authors' code divides the gradients of
+``W2`` (and of ``W3`` in joint training) by the full ``n`` rather than the batch size;
+``full_n`` (default) keeps that effective step, which is ``fraction = 0.7`` times the textbook
+``batch`` one. The loss is ``1/2 (f - y)^2``, as in the code's manual back-propagation.
+
+Order parameters, measured at log-spaced checkpoints (never from stored trajectories) on the
+validation inputs, which are fresh samples independent of training:
+``M_W = sqrt(mean_i |W* w_i|^2 / |w_i|^2)`` (random value ``sqrt(r d_eff / d)``) and
+``M_h`` = RMS over second-layer units ``j`` and branches ``m`` of the uncentred cosine between
+the unit's pre-activation ``u_j(x)`` and ``h*_m(x)``.
+
+Documented choices the paper leaves open: the teacher of seed ``s`` depends on ``(s, d)`` only,
+so every learner and every ``kappa`` sees the same teacher and the same test set for a seed;
+``fresh_batches`` draws an independent ``n``-sample set for each of the three stages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import torch
+
+from hdlearn.baselines.ridge import kernel_ridge_predict, ridge_regression
+from hdlearn.rows import TidyRows
+from hdlearn.io import params_hash
+from hdlearn.models.ensemble import EnsembleMLP, init_mlp, redraw_layer
+from hdlearn.seeding import generators
+from hdlearn.targets.gaussian import gaussian_inputs
+from hdlearn.targets.hermite import multivariate_hermite_features
+from hdlearn.targets.hierarchical import (
+    HierarchicalTarget,
+    effective_dimension,
+    sample_hierarchical_target,
+)
+from hdlearn.training.gd import LayerRule, log_spaced_checkpoints, train_minibatch_gd
+
+PAPER = "depth"
+LEARNERS = ("krr", "two_layer", "three_layer_layerwise", "three_layer_joint")
+VARIANTS = ("default", "reinit", "fresh_batches")
+EXPERIMENTS = ("sweep", "ablation", "dynamics", "levels")
+_SCHEDULE = ("eps_init", "lr", "batch_fraction", "stage2_epochs_coef", "stage2_epochs_exponent")
+# The hyper-parameters each learner reads: a cell's spec (and so its file name) holds only
+# these, so changing one value reruns only the learners that use it.
+HYPER_KEYS = {
+    "krr": ("krr_lambda",),
+    "two_layer": (
+        *_SCHEDULE, "two_layer_width_divisor", "two_layer_reg", "two_layer_ridge_lambda",
+    ),
+    "three_layer_layerwise": (
+        *_SCHEDULE, "stage1_epochs_coef", "p2", "layer2_lr_factor", "reg1", "reg2",
+        "ridge_lambda", "gradient_normalisation",
+    ),
+    "three_layer_joint": (
+        *_SCHEDULE, "p2", "joint_prefactor", "joint_reg1", "joint_reg2", "joint_reg3",
+        "gradient_normalisation",
+    ),
+}  # fmt: skip
+COLUMNS = [
+    "learner", "variant", "d", "d_eff", "kappa", "n", "seed", "stage", "epoch", "metric", "value",
+]  # fmt: skip
+
+
+def samples(d: int, kappa: float) -> int:
+    """``n = floor(d^kappa)`` (at least 2), robust to round-off (``32^2.0`` is 1024)."""
+    return max(2, math.floor(d**kappa + 1e-9))
+
+
+def first_width(d: int, width_kappa: float, width_exponent: float) -> int:
+    """``p1 = floor(n_max^width_exponent)`` with ``n_max = floor(d^width_kappa)`` (App. F.4)."""
+    return math.floor(samples(d, width_kappa) ** width_exponent + 1e-9)
+
+
+# --------------------------------------------------------------------------- grid expansion
+
+
+def check_config(block: Mapping[str, Any], presets: Mapping[str, Any], where: str) -> None:
+    """Refuse what the schema cannot express: every ``d`` must hold ``branches`` disjoint
+    groups of ``d_eff = floor(d^eps1)`` directions, and ``threshold_range`` must be ordered."""
+    from hdlearn.config import ConfigError
+
+    target = block["target"]
+    for experiment in ("sweep", "ablation", "dynamics"):
+        for d in block[experiment]["d"]:
+            d_eff = effective_dimension(d, target["eps1"])
+            if target["branches"] * d_eff > d or d_eff < 1:
+                raise ConfigError(
+                    f"{where}.{experiment}.d: d = {d} is too small for branches = "
+                    f"{target['branches']} of d_eff = floor(d^eps1) = {d_eff} directions"
+                )
+    low, high = block["claims"]["threshold_range"]
+    if low > high:
+        raise ConfigError(f"{where}.claims.threshold_range: {low} > {high}")
+
+
+def _cell_name(spec: Mapping[str, Any]) -> str:
+    if spec["learner"] == "reference":
+        return f"reference-d{spec['d']}-{params_hash(spec)}"
+    return (
+        f"{spec['learner']}-{spec['variant']}-d{spec['d']}-k{spec['kappa']:.3f}-{params_hash(spec)}"
+    )
+
+
+def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, dict[str, dict]]:
+    """Turn the paper's config block into ``{experiment: {cell_name: cell_spec}}``.
+
+    A cell spec holds every value its result depends on (so its hash names the file, and two
+    grids never overwrite each other's cells) and nothing else (so experiments that need the
+    same run, like the sweep and the dynamics at a shared ``(d, kappa)``, share one cell).
+    """
+    hyper = {**presets[depth["preset"]], **depth.get("hyper", {})}
+    target = dict(depth["target"])
+    common = {"target": target, "seeds": list(depth["seeds"])}
+    out: dict[str, dict[str, dict]] = {}
+
+    def learner_cell(learner: str, variant: str, d: int, kappa: float) -> dict:
+        spec = {
+            "paper": PAPER,
+            "learner": learner,
+            "variant": variant,
+            "d": int(d),
+            "kappa": float(kappa),
+            "p1": first_width(d, depth["width_kappa"], hyper["width_exponent"]),
+            "test_samples": depth["test_samples"],
+            "val_samples": depth["val_samples"],
+            "checkpoints": depth["checkpoints"],
+            "hyper": {key: hyper[key] for key in HYPER_KEYS[learner]},
+            **common,
+        }
+        if learner == "krr":  # the kernel has no widths, steps or checkpoints
+            spec = {k: v for k, v in spec.items() if k not in ("p1", "checkpoints", "val_samples")}
+        return spec
+
+    def grid(block: Mapping[str, Any], pairs: list[tuple[str, str]]) -> dict[str, dict]:
+        """Cells for every ``(learner, variant)`` pair at every ``(d, kappa)`` of ``block``."""
+        specs = [
+            learner_cell(learner, variant, d, kappa)
+            for d in block["d"]
+            for kappa in block["kappas"]
+            for learner, variant in pairs
+        ]
+        return {_cell_name(spec): spec for spec in specs}
+
+    sweep, ablation, dynamics = depth["sweep"], depth["ablation"], depth["dynamics"]
+    out["sweep"] = grid(sweep, [(learner, "default") for learner in sweep["learners"]])
+    out["ablation"] = grid(
+        ablation,
+        [("three_layer_layerwise", v) for v in ("default", *ablation["variants"])],
+    )
+    out["dynamics"] = grid(dynamics, [(learner, "default") for learner in dynamics["learners"]])
+    all_d = sorted({int(d) for exp in ("sweep", "ablation", "dynamics") for d in depth[exp]["d"]})
+    out["levels"] = {
+        _cell_name(s): s
+        for d in all_d
+        for s in [
+            {
+                "paper": PAPER,
+                "learner": "reference",
+                "d": d,
+                "mc_samples": depth["levels"]["mc_samples"],
+                "degrees": list(depth["levels"]["degrees"]),
+                "target": target,
+                "seeds": list(depth["seeds"]),
+            }
+        ]
+    }
+    return out
+
+
+# --------------------------------------------------------------------------- the cell
+
+
+def _recorder(spec: Mapping[str, Any], d_eff: int, n: float) -> TidyRows:
+    """Rows ``(seed, stage, epoch, metric, value)`` of one cell; ``stage`` is ``final`` and
+    ``epoch`` NaN unless given."""
+    return TidyRows(
+        spec["seeds"], COLUMNS, learner=spec["learner"],
+        variant=spec.get("variant", "default"), d=spec["d"], d_eff=d_eff,
+        kappa=spec.get("kappa", float("nan")), n=n, stage="final", epoch=float("nan"),
+    )  # fmt: skip
+
+
+def _mse(prediction: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return (prediction - labels).square().mean(dim=1)
+
+
+def overlap_w(first_layer: torch.Tensor, teacher: HierarchicalTarget) -> torch.Tensor:
+    """``M_W = sqrt(mean_i |W* w_i|^2 / |w_i|^2)`` per member; ``first_layer`` is ``(E, p, d)``."""
+    projected = first_layer @ teacher.directions.transpose(1, 2)
+    ratio = projected.square().sum(-1) / first_layer.square().sum(-1)
+    return ratio.mean(-1).sqrt()
+
+
+def overlap_h(model: EnsembleMLP, x: torch.Tensor, teacher: HierarchicalTarget) -> torch.Tensor:
+    """``M_h``: RMS over units ``j`` and branches ``m`` of ``cos(u_j, h*_m)`` on inputs ``x``."""
+    u = model.preactivation(x, 2)
+    h = teacher.features(x)
+    cos = (u.transpose(1, 2) @ h) / (
+        u.norm(dim=1)[:, :, None] * h.norm(dim=1)[:, None, :]
+    ).clamp_min(1e-30)
+    return cos.square().mean(dim=(1, 2)).sqrt()
+
+
+def _reference_levels(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
+    """Var(y) and the test MSE of the best degree-<=q polynomial in ``z = W* x``, by Monte Carlo.
+
+    ``z`` is standard Gaussian because ``W*`` has orthonormal rows, so ``z`` is drawn directly.
+    The polynomial is fitted by least squares on orthonormal multivariate Hermite features of
+    ``mc_samples`` draws and scored on as many fresh draws (no in-sample optimism).
+    """
+    target_cfg = spec["target"]
+    d = spec["d"]
+    d_eff = effective_dimension(d, target_cfg["eps1"])
+    teacher = _teacher(spec, d, d_eff, device)
+    width = teacher.branches * d_eff
+    gens = generators(spec["seeds"], "levels", d)
+    total = spec["mc_samples"]
+    chunk = 20_000
+    record = _recorder(spec, d_eff, float("nan"))
+
+    def draws():
+        for start in range(0, total, chunk):
+            size = min(chunk, total - start)
+            z = torch.stack(
+                [torch.randn(size, width, generator=g, dtype=torch.float64) for g in gens]
+            )
+            yield z.to(device), teacher.label_of_z(z.to(device))
+
+    for degree in spec["degrees"]:
+        gram, moment = 0.0, 0.0
+        for z, y in draws():
+            phi = multivariate_hermite_features(z, degree)
+            gram = gram + phi.transpose(1, 2) @ phi
+            moment = moment + (phi.transpose(1, 2) @ y[..., None])
+        coef = torch.linalg.solve(gram, moment)
+        sq, count = 0.0, 0
+        for z, y in draws():
+            phi = multivariate_hermite_features(z, degree)
+            sq = sq + ((phi @ coef).squeeze(-1) - y).square().sum(1)
+            count += y.shape[1]
+        record.add(f"level_deg{degree}", sq / count)
+    ys = torch.cat([y for _, y in draws()], dim=1)
+    record.add("var_y", ys.var(dim=1))
+    return record.frame()
+
+
+def _teacher(spec: Mapping[str, Any], d: int, d_eff: int, device: torch.device):
+    target_cfg = spec["target"]
+    teacher = sample_hierarchical_target(
+        d=d,
+        d_eff=d_eff,
+        branches=target_cfg["branches"],
+        coefficients=tuple(target_cfg["coefficients"]),
+        normalisation=target_cfg["hermite"],
+        link_scale=target_cfg["link_scale"],
+        generators=generators(spec["seeds"], "teacher", d),
+        device=device,
+    )
+    return teacher
+
+
+def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
+    """Run one cell (one learner at one ``(d, kappa)`` for all seeds) and return tidy rows."""
+    if spec["learner"] == "reference":
+        return _reference_levels(spec, device)
+    d, kappa, seeds = spec["d"], spec["kappa"], spec["seeds"]
+    d_eff = effective_dimension(d, spec["target"]["eps1"])
+    n = samples(d, kappa)
+    teacher = _teacher(spec, d, d_eff, device)
+    record = _recorder(spec, d_eff, n)
+
+    parts = 3 if spec["variant"] == "fresh_batches" else 1
+    train = []
+    for part in range(parts):
+        x = gaussian_inputs(n, d, generators(seeds, "train", d, n, part), device)
+        train.append((x, teacher(x)))
+    x_test = gaussian_inputs(spec["test_samples"], d, generators(seeds, "test", d), device)
+    y_test = teacher(x_test)
+
+    if spec["learner"] == "krr":
+        x, y = train[0]
+        prediction = kernel_ridge_predict(x, y, x_test, spec["hyper"]["krr_lambda"])
+        record.add("test_mse", _mse(prediction, y_test))
+        return record.frame()
+
+    x_val = gaussian_inputs(spec["val_samples"], d, generators(seeds, "val", d), device)
+    context = _Context(spec, teacher, n, train, x_val, teacher(x_val), record)
+    trainer = {
+        "two_layer": _train_two_layer,
+        "three_layer_layerwise": _train_layerwise,
+        "three_layer_joint": _train_joint,
+    }[spec["learner"]]
+    model = trainer(context)
+    record.add("test_mse", _mse(model(x_test), y_test))
+    record.add("overlap_W", overlap_w(model.weights[0], teacher))
+    if model.depth == 3:
+        record.add("overlap_h", overlap_h(model, x_val, teacher))
+    return record.frame()
+
+
+class _Context:
+    """What every network learner needs: spec, teacher, data, and the checkpoint logger."""
+
+    def __init__(self, spec, teacher, n, train, x_val, y_val, record) -> None:
+        self.spec = spec
+        self.hyper = spec["hyper"]
+        self.teacher = teacher
+        self.n = n
+        self.train = train
+        self.x_val, self.y_val = x_val, y_val
+        self.record = record
+        self.batch = max(1, int(self.hyper["batch_fraction"] * n))
+        self.d = spec["d"]
+
+    def steps(self, epochs: int) -> int:
+        """The code's ``int(epochs / fraction)`` mini-batch steps for ``epochs`` epochs."""
+        return int(epochs / self.hyper["batch_fraction"])
+
+    def stage1_epochs(self) -> int:
+        return int(self.hyper["stage1_epochs_coef"] * math.log(self.d))
+
+    def stage2_epochs(self) -> int:
+        return int(
+            self.hyper["stage2_epochs_coef"] * self.d ** self.hyper["stage2_epochs_exponent"]
+        )
+
+    def late_divisor(self) -> float:
+        """Divisor of the W2 / W3 gradients: the full ``n`` (authors' code) or the batch."""
+        full_n = self.hyper["gradient_normalisation"] == "full_n"
+        return float(self.n if full_n else self.batch)
+
+    def gens(self, *tags: object) -> list[torch.Generator]:
+        return generators(self.spec["seeds"], *tags, self.spec["learner"], self.d, self.n)
+
+    def logger(self, model: EnsembleMLP, stage: str, x, y, epoch0: float):
+        """A checkpoint callback recording train/val MSE and the overlaps at ``step``."""
+
+        def log(step: int) -> None:
+            epoch = epoch0 + step * self.batch / self.n
+            with torch.no_grad():
+                at = {"stage": stage, "epoch": epoch}
+                self.record.add("train_mse", _mse(model(x), y), **at)
+                self.record.add("val_mse", _mse(model(self.x_val), self.y_val), **at)
+                self.record.add("overlap_W", overlap_w(model.weights[0], self.teacher), **at)
+                if model.depth == 3:
+                    self.record.add("overlap_h", overlap_h(model, self.x_val, self.teacher), **at)
+
+        return log
+
+    def run(self, model, stage, x_log, y_log, inputs, labels, start_layer, rules, steps, epoch0):
+        checkpoints = log_spaced_checkpoints(steps, self.spec["checkpoints"])
+        train_minibatch_gd(
+            model,
+            inputs,
+            labels,
+            start_layer=start_layer,
+            rules=rules,
+            steps=steps,
+            batch_size=self.batch,
+            generators=self.gens("batches", stage),
+            checkpoints=checkpoints,
+            on_checkpoint=self.logger(model, stage, x_log, y_log, epoch0),
+            description=f"{self.spec['learner']} {stage} d={self.d} n={self.n}",
+        )
+        return epoch0 + steps * self.batch / self.n
+
+
+def _three_layer_init(ctx: _Context) -> EnsembleMLP:
+    h = ctx.hyper
+    return init_mlp(
+        (ctx.d, ctx.spec["p1"], h["p2"], 1),
+        ctx.gens("init"),
+        first_scale=1.0,
+        later_scale=h["eps_init"],
+        first_bias=1.0,
+        later_bias=h["eps_init"],
+        device=ctx.x_val.device,
+    )
+
+
+def _fit_readout(model: EnsembleMLP, x: torch.Tensor, y: torch.Tensor, lam: float) -> None:
+    """Replace the readout by the ridge solution on the last hidden layer's features."""
+    features = model.hidden(x, model.depth - 1)
+    model.weights[-1] = ridge_regression(features, y, lam)[:, None, :].to(features.dtype)
+
+
+def _train_layerwise(ctx: _Context) -> EnsembleMLP:
+    h, eps = ctx.hyper, ctx.hyper["eps_init"]
+    p1, p2 = ctx.spec["p1"], h["p2"]
+    model = _three_layer_init(ctx)
+    (x1, y1), (x2, y2), (x3, y3) = (ctx.train * 3)[:3] if len(ctx.train) == 1 else ctx.train
+    stage1 = LayerRule(1, h["lr"] * math.sqrt(p1) / eps**2, ctx.batch, h["lr"] * h["reg1"])
+    epoch = ctx.run(
+        model, "layer1", x1, y1, x1, y1, 0, [stage1], ctx.steps(ctx.stage1_epochs()), 0.0
+    )
+    if ctx.spec["variant"] == "reinit":
+        redraw_layer(model, 2, eps, ctx.gens("reinit", 2))
+    f2 = h["layer2_lr_factor"] * h["lr"]
+    stage2 = LayerRule(
+        2, f2 * math.sqrt(p2) / (eps * p1), ctx.late_divisor(), f2 * h["reg2"] / ctx.d**1.5
+    )
+    with torch.no_grad():
+        features = model.hidden(x2, 1)  # layer 1 is frozen from here on
+    ctx.run(
+        model, "layer2", x2, y2, features, y2, 1, [stage2], ctx.steps(ctx.stage2_epochs()), epoch
+    )
+    del features
+    _fit_readout(model, x3, y3, h["ridge_lambda"])
+    return model
+
+
+def _train_joint(ctx: _Context) -> EnsembleMLP:
+    h, eps = ctx.hyper, ctx.hyper["eps_init"]
+    p1, p2 = ctx.spec["p1"], h["p2"]
+    model = _three_layer_init(ctx)
+    x, y = ctx.train[0]
+    c = h["joint_prefactor"] * h["lr"]
+    late = ctx.late_divisor()
+    rules = [
+        LayerRule(1, c * math.sqrt(p1) / eps**2, ctx.batch, c * h["joint_reg1"]),
+        LayerRule(2, c * math.sqrt(p2) / (eps * p1), late, c * h["joint_reg2"] / ctx.d**1.5),
+        LayerRule(3, c / (eps * p2), late, c * h["joint_reg3"]),
+    ]
+    ctx.run(model, "joint", x, y, x, y, 0, rules, ctx.steps(ctx.stage2_epochs()), 0.0)
+    return model
+
+
+def _train_two_layer(ctx: _Context) -> EnsembleMLP:
+    h, eps = ctx.hyper, ctx.hyper["eps_init"]
+    width = max(1, ctx.spec["p1"] // h["two_layer_width_divisor"])
+    model = init_mlp(
+        (ctx.d, width, 1),
+        ctx.gens("init"),
+        first_scale=1.0,
+        later_scale=eps,
+        first_bias=1.0,
+        later_bias=eps,
+        device=ctx.x_val.device,
+    )
+    x, y = ctx.train[0]
+    rule = LayerRule(1, h["lr"] * math.sqrt(width) / eps, ctx.batch, h["lr"] * h["two_layer_reg"])
+    ctx.run(model, "two_layer", x, y, x, y, 0, [rule], ctx.steps(ctx.stage2_epochs()), 0.0)
+    _fit_readout(model, x, y, h["two_layer_ridge_lambda"])
+    return model

@@ -1,0 +1,1 @@
+"""The representation paper: experiment, analysis, claims, schema fragment and figures."""

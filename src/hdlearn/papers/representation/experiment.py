@@ -1,0 +1,747 @@
+"""Damian, Lee & Soltanolkotabi (2022), "Neural networks can learn representations with
+gradient descent" (COLT 2022, PMLR 178:5413-5452, arXiv 2206.15144): one big gradient step on
+the first layer of a two-layer ReLU net learns the principal subspace of a low-rank polynomial
+target with ``n ~ d^2`` samples, while kernels (random features, NTK) need ``n ~ d^p``.
+
+Setting (paper Sec. 2 and 6; issue 5). ``x ~ N(0, I_d)``, ``y = f*(x) + eps`` with Rademacher
+noise ``eps`` uniform on ``{-s, +s}`` (``s = noise``). ``f*(x) = g(u . x)`` with ``u`` a
+Haar-random unit vector drawn from the seed and ``g = He_2/2 + He_p/sqrt(2 p!)``, written with
+orthonormal Hermite polynomials ``h_k = He_k/sqrt(k!)`` as ``g = (h_2 + h_p)/sqrt(2)``
+(:mod:`hdlearn.targets.index`), so ``E[f*^2] = 1`` exactly.
+
+Risk. The excess L2 risk ``E_x[(f_hat - f*)^2]`` (the zero predictor scores ``E[f*^2] = 1``),
+estimated on a fresh test set shared by every method of a seed (paired), with the control
+variate ``mean(f_hat^2 - 2 f_hat f*) + E[f*^2]`` (metric ``risk``; ``E[f*^2]`` is exact), and
+plainly as ``mean((f_hat - f*)^2)`` (metric ``risk_plain``).
+
+Algorithm 1 (paper Sec. 4), exactly:
+
+* ``f(x) = a . relu(W x + b)``, no ``1/m`` prefactor, ``m`` even. Symmetric init:
+  ``a_j ~ U{-1, +1}``, ``w_j ~ N(0, I/d)``, ``b = 0`` and neuron ``j + m/2`` is
+  ``(-a_j, w_j, b_j)``, so ``f = 0`` at init.
+* Loss ``L = (1/n) sum_i (f(x_i) - y_i)^2`` (no 1/2). Optional pre-processing
+  (``preprocess``): ``y <- y - alpha - beta . x`` with ``alpha = mean(y)``,
+  ``beta = mean(y x)``, added back to the prediction. The preset's default is off (issue 5:
+  the paper's Fig. 1 shows risk 1.0 at tiny n, which the pre-processed estimator cannot
+  give); the config's per-experiment ``preprocess`` block turns it on [our choice] for the
+  experiments that are not the paper's plotted risk curves (alignment, risk scaling,
+  transfer, ablations), i.e. runs the theorem's Algorithm 1 there. It matters: without it
+  every neuron's step carries the shared noise ``eta1 a_j beta`` (the ``1/2`` part of
+  ``1{w.x >= 0}``), which lowers ``rho`` at ``n = 16 d^2`` from about 0.90 to 0.85.
+* Step 1: ``W1 = W0 - eta1 (grad_W L + lambda1 W0)`` with ``lambda1 = 1/eta1``, i.e. the
+  closed form ``w_j = (2 eta1/n) a_j sum_i y_i 1{w_j0 . x_i >= 0} x_i`` (paired neurons
+  become ``+-w``). ``eta1 = c sqrt(d)``, ``c = eta_factor`` (0.5 [our choice; the paper's
+  eta1 is unstated]).
+* Every bias is redrawn ``b_j ~ N(0, 1)`` independently; ``a`` is then the closed-form ridge
+  solution on ``relu(W1 x + b)`` (the limit of the paper's GD + weight decay on ``a``):
+  minimise ``(1/n)||Phi a - y||^2 + lambda ||a||^2``, ``lambda`` chosen on a holdout set
+  (noisy labels) from ``logspace(lambda_log10)`` = ``logspace(-8, 6, 29)`` plus the zero
+  head ``a = 0``. The same ``n`` samples serve both stages, as in the paper.
+
+Baselines [our choices, the paper does not define them]:
+
+* ``rf``: random features ``relu(W0 x + b)`` with independent rows ``w_j ~ N(0, I/d)``,
+  ``b_j ~ N(0, 1)``: Algorithm 1 without its first step. Same ridge head and holdout.
+* ``ntk``: finite-width linearisation at a non-symmetric init (``a_j ~ U{-1,+1}``,
+  ``w_j ~ N(0, I/d)``, ``b = 0``): features ``[relu(w.x), a relu'(w.x) x, a relu'(w.x)] /
+  sqrt(m)`` (``m (d + 2)`` columns), same ridge head.
+* ``krr``: exact kernel ridge with the infinite-width ReLU NTK
+  ``K = (x.x') kappa_0 + |x||x'| kappa_1`` (:mod:`hdlearn.baselines.kernels`),
+  ``(K + lambda n I) alpha = y``, same lambda grid and zero predictor, for ``n <= krr_max_n``.
+
+Subspace alignment ``rho = ||W1 P_u||_F / ||W1||_F`` (per-neuron mass on ``span(U)``; random
+value ``sqrt(r/d)``), never the top singular vector of ``W1``, which pools the neurons. For
+rank-``r`` targets also the per-direction SNR ``lambda_min(U M U^T) / [tr((I - P) M)/(d - r)]``
+with ``M = W1^T W1 / m``.
+
+Transfer (Thm 3, Fig. 2): pre-train Algorithm 1 on ``n`` samples of
+``f_pre = He_2/2 + He_3/sqrt(12)``, keep ``W1, b`` and refit only the head (ridge, holdout
+lambda, zero head) on ``N`` fresh samples of ``He_3/sqrt(6)`` in the same direction ``u``
+[our reading; the paper leaves f_pre's degree open]; ``rf`` refits the same head on random
+features without pre-training.
+
+Sample sizes ``n = floor(d^k + 1e-9)`` for exponents ``k = log_d n`` (Fig. 1 and 2) or
+``n = floor(c d^2)`` / ``floor(c d)``. Seeds are an ensemble axis; every draw comes from a
+generator named by what it draws (:mod:`hdlearn.seeding`): the direction ``u`` depends on
+``(seed, d)`` only, the training set on ``(seed, d, n)``, holdout and test on ``(seed, d)``,
+so every method at a ``(seed, d, n)`` sees the same data. Data are drawn and processed in
+chunks of ``chunk`` samples (two passes regenerate the same stream), in float64.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+from hdlearn.baselines.kernels import relu_ntk
+from hdlearn.baselines.ridge import ridge_path, ridge_path_dual
+from hdlearn.rows import TidyRows
+from hdlearn.io import params_hash
+from hdlearn.seeding import generators
+from hdlearn.targets.index import (
+    IndexTarget,
+    random_orthonormal_rows,
+    single_index_terms,
+    staircase_terms,
+)
+
+PAPER = "representation"
+EXPERIMENTS = ("complexity", "reference", "alignment", "risk", "transfer", "ablation")
+METHODS = ("alg1", "rf", "ntk", "krr")
+COLUMNS = [
+    "method", "target", "d", "m", "n", "log_n", "n_target", "r", "eta_factor", "seed",
+    "metric", "value",
+]  # fmt: skip
+DTYPE = torch.float64
+REPO_ROOT = Path(__file__).resolve().parents[4]
+
+
+def samples_power(d: int, k: float) -> int:
+    """``n = floor(d^k)`` (at least 1), robust to round-off (``10^3.5`` is 3162)."""
+    return max(1, math.floor(d**k + 1e-9))
+
+
+def samples_factor(c: float, base: float) -> int:
+    """``n = floor(c base)`` (at least 1), e.g. ``base = d^2``."""
+    return max(1, math.floor(c * base + 1e-9))
+
+
+def lambda_grid(spec: Mapping[str, Any]) -> list[float]:
+    """``logspace(start, stop, num)`` of the preset's ``lambda_log10`` block."""
+    grid = spec["hyper"]["lambda_log10"]
+    start, stop, num = grid["start"], grid["stop"], grid["num"]
+    if num == 1:
+        return [10.0**start]
+    return [10.0 ** (start + (stop - start) * i / (num - 1)) for i in range(num)]
+
+
+# --------------------------------------------------------------------------- grid expansion
+
+
+def _cell_name(spec: Mapping[str, Any]) -> str:
+    parts = [spec["experiment"], spec["method"]]
+    if "d" in spec:
+        parts.append(f"d{spec['d']}")
+    if "m" in spec:
+        parts.append(f"m{spec['m']}")
+    return "-".join([*parts, params_hash(spec)])
+
+
+def read_reference_csv(path: str) -> list[dict[str, Any]]:
+    """Rows of a digitised reference CSV (``#`` lines are its header notes), relative to the
+    working directory or else to the repository root."""
+    file = Path(path)
+    if not file.exists():
+        file = REPO_ROOT / path
+    with open(file) as handle:
+        lines = [line for line in handle if not line.lstrip().startswith("#") and line.strip()]
+    rows = []
+    for row in csv.DictReader(lines):
+        rows.append({k: (v if k == "method" else float(v)) for k, v in row.items()})
+    return rows
+
+
+def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, dict[str, dict]]:
+    """Turn the paper's config block into ``{experiment: {cell_name: cell_spec}}``.
+
+    One cell is one method at one ``(d, m)`` for every sample size of its experiment and every
+    seed; a spec holds every value its numbers depend on (its hash names the file).
+    """
+    hyper = {**presets[block["preset"]], **block.get("hyper", {})}
+    common = {
+        "paper": PAPER,
+        "seeds": list(block["seeds"]),
+        "hyper": hyper,
+        "holdout_samples": block["holdout_samples"],
+        "test_samples": block["test_samples"],
+    }
+    targets = block["targets"]
+    out: dict[str, dict[str, dict]] = {name: {} for name in EXPERIMENTS}
+
+    switches = block.get("preprocess", {})
+
+    def add(experiment: str, spec: dict) -> None:
+        spec = {"experiment": experiment, **common, **spec}
+        if experiment in switches:  # per-experiment pre-processing switch (see the docstring)
+            spec["hyper"] = {**hyper, "preprocess": bool(switches[experiment])}
+        out[experiment][_cell_name(spec)] = spec
+
+    per_d: dict[tuple, list[dict]] = {}
+
+    def add_d(experiment: str, spec: dict) -> None:
+        """One cell per ``d`` (``split_dims``) or one cell per method over every ``d``."""
+        if block["split_dims"]:
+            add(experiment, spec)
+            return
+        key = (experiment, spec["method"], spec.get("part", ""))
+        per_d.setdefault(key, []).append(spec)
+
+    fig1 = block["fig1"]
+    for panel in fig1["panels"]:
+        for method in panel["methods"]:
+            cap = panel.get("max_log_n", {}).get(method, math.inf)
+            add("complexity", {
+                "method": method, "d": fig1["d"], "m": panel["m"],
+                "log_n": [k for k in panel["log_n"] if k <= cap], "target": targets["main"],
+            })  # fmt: skip
+    out["reference"] = {}
+    ref = {
+        "experiment": "reference",
+        "paper": PAPER,
+        "method": "reference",
+        "source": fig1["reference_csv"],
+        "rows": read_reference_csv(fig1["reference_csv"]),
+        "seeds": [0],
+    }
+    out["reference"][_cell_name(ref)] = ref
+
+    align = block["alignment"]
+    for d in align["d"]:
+        sizes = {samples_factor(c, d * d) for c in align["sizes_d2"]}
+        sizes |= {samples_factor(c, d) for c in align["sizes_d"]}
+        add_d("alignment", {
+            "method": "alg1_step", "d": int(d), "m": align["m"], "n": sorted(sizes),
+            "target": targets["main"],
+        })  # fmt: skip
+
+    risk = block["risk"]
+    for d in risk["d"]:
+        sizes = sorted({samples_factor(c, d * d) for c in risk["sizes_d2"]})
+        for method in risk["methods"]:
+            n_list = [n for n in sizes if method != "krr" or n <= risk["krr_max_n"]]
+            if not n_list or (method == "krr" and int(d) not in risk["krr_d"]):
+                continue
+            spec = {"method": method, "d": int(d), "n": n_list, "target": targets["main"]}
+            if method != "krr":
+                spec["m"] = risk["m"]
+            add_d("risk", spec)
+
+    transfer = block["transfer"]
+    grid = transfer["grid"]
+    add("transfer", {
+        "method": "alg1", "part": "grid", "d": grid["d"], "m": grid["m"],
+        "n": [samples_power(grid["d"], k) for k in grid["log_n"]],
+        "n_target": [samples_power(grid["d"], k) for k in grid["log_n_target"]],
+        "pretrain_target": targets["pretrain"], "target": targets["transfer"],
+    })  # fmt: skip
+    indep = transfer["independence"]
+    for d in indep["d"]:
+        for method in indep["methods"]:
+            add_d("transfer", {
+                "method": method, "part": "independence", "d": int(d), "m": indep["m"],
+                "n": [samples_factor(indep["size_d2"], d * d)] if method == "alg1" else [],
+                "n_target": list(indep["n_target"]),
+                "pretrain_target": targets["pretrain"], "target": targets["transfer"],
+            })  # fmt: skip
+
+    ablation = block["ablation"]
+    deg = ablation["degenerate"]
+    for d in deg["d"]:
+        add_d("ablation", {
+            "method": "alg1_step", "part": "degenerate", "d": int(d), "m": deg["m"],
+            "n": [samples_factor(c, d * d) for c in deg["sizes_d2"]],
+            "targets": {name: targets[name] for name in deg["targets"]},
+        })  # fmt: skip
+    rank = ablation["rank"]
+    if rank["r"]:
+        add("ablation", {
+            "method": "alg1_step", "part": "rank", "d": rank["d"], "m": rank["m"],
+            "n": [samples_factor(c, rank["d"] ** 2) for c in rank["sizes_d2"]],
+            "r": list(rank["r"]),
+        })  # fmt: skip
+    for (experiment, _, _), specs in per_d.items():
+        merged = {k: v for k, v in specs[0].items() if k not in ("d", "n")}
+        merged["grid"] = [[spec["d"], spec["n"]] for spec in specs]
+        add(experiment, merged)
+    step = ablation["step"]
+    if step["eta_factors"]:
+        add("ablation", {
+            "method": "alg1", "part": "step", "d": step["d"], "m": step["m"],
+            "log_n": list(step["log_n"]), "eta_factors": list(step["eta_factors"]),
+            "target": targets["main"],
+        })  # fmt: skip
+    return out
+
+
+# --------------------------------------------------------------------------- data and records
+
+
+def _log_n(row: Mapping[str, Any]) -> dict[str, float]:
+    """``log_n = ln n / ln d`` where a row gives ``n`` but no ``log_n``."""
+    if row["n"] and row["d"] > 1 and math.isnan(row["log_n"]):
+        return {"log_n": math.log(row["n"]) / math.log(row["d"])}
+    return {}
+
+
+def _recorder(spec: Mapping[str, Any]) -> TidyRows:
+    return TidyRows(
+        spec["seeds"], COLUMNS, _log_n, method=spec["method"], target="main",
+        d=spec.get("d", 0), m=spec.get("m", 0), n=0, log_n=math.nan, n_target=0, r=1,
+        eta_factor=spec.get("hyper", {}).get("eta_factor", math.nan),
+    )  # fmt: skip
+
+
+class _Data:
+    """Seeded chunked streams of ``(x, y, f*(x))`` for one cell's seeds at one ``d``."""
+
+    def __init__(self, spec: Mapping[str, Any], d: int, device: torch.device) -> None:
+        self.seeds = list(spec["seeds"])
+        self.d = d
+        self.device = device
+        self.noise = float(spec["hyper"]["noise"])
+        self.chunk = int(spec["hyper"]["chunk"])
+
+    def directions(self, r: int = 1) -> torch.Tensor:
+        """``U`` of shape ``(E, r, d)``; ``r = 1`` gives the direction ``u`` of every target."""
+        tags = ("direction", self.d) if r == 1 else ("directions", self.d, r)
+        return random_orthonormal_rows(r, self.d, generators(self.seeds, *tags), self.device)
+
+    def stream(self, target: IndexTarget, n: int, *tags: object) -> Iterator[tuple]:
+        """Chunks ``(x, y, f*(x))`` of the ``n`` samples named by ``tags`` (regenerable)."""
+        gx = generators(self.seeds, "x", self.d, n, *tags)
+        gs = generators(self.seeds, "noise", self.d, n, *tags)
+        done = 0
+        while done < n:
+            size = min(self.chunk, n - done)
+            x = torch.stack([torch.randn(size, self.d, generator=g, dtype=DTYPE) for g in gx])
+            sign = torch.stack([torch.randint(0, 2, (size,), generator=g) for g in gs])
+            x = x.to(self.device)
+            fx = target(x)
+            y = fx + self.noise * (2.0 * sign.to(self.device, DTYPE) - 1.0)
+            yield x, y, fx
+            done += size
+
+
+def _uniform_signs(shape: tuple[int, ...], gens: list[torch.Generator], device) -> torch.Tensor:
+    return torch.stack(
+        [2.0 * torch.randint(0, 2, shape, generator=g).to(DTYPE) - 1.0 for g in gens]
+    ).to(device)
+
+
+def _gaussian(shape: tuple[int, ...], gens: list[torch.Generator], device, scale=1.0):
+    return torch.stack([torch.randn(shape, generator=g, dtype=DTYPE) for g in gens]).to(
+        device
+    ) * float(scale)
+
+
+# --------------------------------------------------------------------------- learners
+
+Features = Callable[[torch.Tensor], torch.Tensor]
+Offset = Callable[[torch.Tensor], torch.Tensor]
+
+
+def _zero_offset(x: torch.Tensor) -> torch.Tensor:
+    return torch.zeros(x.shape[:-1], dtype=x.dtype, device=x.device)
+
+
+def relu_features(weights: torch.Tensor, bias: torch.Tensor) -> Features:
+    """``x -> relu(W x + b)`` for ``W`` of shape ``(E, m, d)`` and ``b`` of shape ``(E, m)``."""
+
+    def features(x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(x @ weights.transpose(1, 2) + bias[:, None, :])
+
+    return features
+
+
+def ntk_features(a: torch.Tensor, weights: torch.Tensor) -> Features:
+    """``x -> [relu(w.x), a relu'(w.x) x, a relu'(w.x)] / sqrt(m)`` (the gradient of
+    ``a . relu(W x + b)`` in ``(a, W, b)`` at ``b = 0``), ``m (d + 2)`` columns."""
+    m = weights.shape[1]
+
+    def features(x: torch.Tensor) -> torch.Tensor:
+        pre = x @ weights.transpose(1, 2)
+        gate = (pre >= 0).to(x.dtype) * a[:, None, :]
+        outer = (gate[..., :, None] * x[..., None, :]).flatten(-2)
+        return torch.cat([torch.relu(pre), outer, gate], dim=-1) / math.sqrt(m)
+
+    return features
+
+
+def symmetric_init(
+    seeds: list[int], d: int, m: int, device: torch.device, *tags: object
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(a, W0)`` of the symmetric init: ``a_j ~ U{-1,+1}``, ``w_j ~ N(0, I/d)`` for
+    ``j < m/2`` and neuron ``j + m/2 = (-a_j, w_j)``; shapes ``(E, m)`` and ``(E, m, d)``."""
+    if m % 2:
+        raise ValueError(f"the symmetric init needs an even width, got m = {m}")
+    half = m // 2
+    a = _uniform_signs((half,), generators(seeds, "a0", d, m, *tags), device)
+    w = _gaussian((half, d), generators(seeds, "w0", d, m, *tags), device, 1 / math.sqrt(d))
+    return torch.cat([a, -a], dim=1), torch.cat([w, w], dim=1)
+
+
+def _linear_offset(data: _Data, target: IndexTarget, n: int, tags: tuple) -> Offset:
+    """Pre-processing: ``alpha + beta . x`` with ``alpha = mean(y)``, ``beta = mean(y x)``."""
+    alpha = torch.zeros(len(data.seeds), dtype=DTYPE, device=data.device)
+    beta = torch.zeros(len(data.seeds), data.d, dtype=DTYPE, device=data.device)
+    for x, y, _ in data.stream(target, n, *tags):
+        alpha += y.sum(1)
+        beta += (y[..., None] * x).sum(1)
+    alpha, beta = alpha / n, beta / n
+
+    def offset(x: torch.Tensor) -> torch.Tensor:
+        return alpha[:, None] + (x @ beta[..., None]).squeeze(-1)
+
+    return offset
+
+
+def first_step(
+    data: _Data,
+    target: IndexTarget,
+    n: int,
+    tags: tuple,
+    a: torch.Tensor,
+    w0: torch.Tensor,
+    eta: float,
+    offset: Offset,
+) -> torch.Tensor:
+    """``W1`` after Algorithm 1's step: ``w_j = (2 eta/n) a_j sum_i y_i 1{w_j0.x_i >= 0} x_i``
+    (labels minus ``offset``). Computed for the first ``m/2`` neurons; their partners
+    (``-a_j``, same ``w_j0``) get ``-w_j``."""
+    half = a.shape[1] // 2
+    a_half, w_half = a[:, :half], w0[:, :half]
+    acc = torch.zeros_like(w_half)
+    for x, y, _ in data.stream(target, n, *tags):
+        gate = (x @ w_half.transpose(1, 2) >= 0).to(x.dtype)
+        acc += (gate * (y - offset(x))[..., None]).transpose(1, 2) @ x
+    w1 = (2.0 * eta / n) * a_half[..., None] * acc
+    return torch.cat([w1, -w1], dim=1)
+
+
+def alignment(w1: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
+    """``rho = ||W1 P_U||_F / ||W1||_F`` per member (``P_U`` projects onto ``span(U)``)."""
+    on = (w1 @ directions.transpose(1, 2)).square().sum((1, 2))
+    return (on / w1.square().sum((1, 2))).sqrt()
+
+
+def direction_snr(w1: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
+    """``lambda_min(U M U^T) / [tr((I - P_U) M) / (d - r)]`` with ``M = W1^T W1 / m``."""
+    m, d = w1.shape[1], w1.shape[2]
+    r = directions.shape[1]
+    moment = w1.transpose(1, 2) @ w1 / m
+    inside = directions @ moment @ directions.transpose(1, 2)
+    outside = (torch.diagonal(moment, dim1=1, dim2=2).sum(1) - torch.diagonal(
+        inside, dim1=1, dim2=2).sum(1)) / (d - r)  # fmt: skip
+    return torch.linalg.eigvalsh(inside)[:, 0] / outside
+
+
+def fit_head(
+    data: _Data,
+    features: Features,
+    train: Callable[[], Iterator[tuple]],
+    holdout: Callable[[], Iterator[tuple]],
+    n: int,
+    lams: list[float],
+    offset: Offset = _zero_offset,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ridge head on ``features`` with ``lambda`` (or the zero head) chosen on the holdout.
+
+    Accumulates ``Phi^T Phi`` and ``Phi^T (y - offset)`` over the training chunks, solves the
+    whole ``lams`` path by :func:`hdlearn.baselines.ridge.ridge_path`, and picks per member
+    the candidate with the smallest holdout MSE against noisy labels (the zero head last, so
+    ties go to a ridge solution). When ``n < p`` the path is solved in the dual
+    (:func:`hdlearn.baselines.ridge.ridge_path_dual`), the same estimator. Returns
+    ``(head (E, p), chosen lambda (E,))`` with ``lambda = inf`` for the zero head.
+    """
+    gram, rhs, phis, labels = None, None, [], []
+    for x, y, _ in train():
+        phi, target = features(x), y - offset(x)
+        if n < phi.shape[-1]:  # keep the features for the dual solve
+            phis.append(phi)
+            labels.append(target)
+            continue
+        g, r = phi.transpose(1, 2) @ phi, (phi.transpose(1, 2) @ target[..., None])
+        gram = g if gram is None else gram + g
+        rhs = r if rhs is None else rhs + r
+    if phis:
+        heads = ridge_path_dual(torch.cat(phis, 1), torch.cat(labels, 1), lams)
+    else:
+        heads = ridge_path(gram, rhs.squeeze(-1), n, lams)  # (E, L, p)
+    errors = torch.zeros(heads.shape[0], len(lams) + 1, dtype=DTYPE, device=heads.device)
+    for x, y, _ in holdout():
+        base = offset(x)
+        pred = features(x) @ heads.transpose(1, 2) + base[..., None]  # (E, c, L)
+        errors[:, :-1] += (pred - y[..., None]).square().sum(1)
+        errors[:, -1] += (base - y).square().sum(1)
+    best = errors.argmin(1)
+    zero = torch.zeros_like(heads[:, 0])
+    padded = torch.cat([heads, zero[:, None]], dim=1)
+    head = padded[torch.arange(heads.shape[0]), best]
+    lam_values = torch.tensor([*lams, math.inf], dtype=DTYPE)[best.cpu()]
+    return head, lam_values
+
+
+def test_risk(
+    target: IndexTarget, predict: Callable[[torch.Tensor], torch.Tensor], test
+) -> dict[str, torch.Tensor]:
+    """Three estimates of the excess risk ``E[(f - f*)^2]`` on the test stream, per member.
+
+    With ``a_i = (f(x_i) - f*(x_i))^2`` and the control variate ``b_i = f*(x_i)^2`` (whose mean
+    ``E[f*^2]`` is known exactly):
+
+    * ``risk_plain = mean(a)``;
+    * ``risk = mean(f^2 - 2 f f*) + E[f*^2] = mean(a) - (mean(b) - E[f*^2])`` (issue 5's
+      control variate; exact test-noise cancellation for ``f = 0``, but it adds the full
+      ``mean(b)`` noise, ``sqrt(Var(f*^2)/n_test)``, when ``f ~ f*``);
+    * ``risk_cvopt = mean(a) - beta (mean(b) - E[f*^2])`` with the variance-minimising
+      ``beta = cov(a, b)/var(b)`` estimated on the same test set (regression control
+      variate, e.g. Glasserman 2004, Sec. 4.1): at least as precise as both [our addition].
+    """
+    sums = {"a": 0.0, "b": 0.0, "ab": 0.0, "bb": 0.0}
+    count = 0
+    for x, _, fx in test():
+        a, b = (predict(x) - fx).square(), fx.square()
+        sums["a"] = sums["a"] + a.sum(1)
+        sums["b"] = sums["b"] + b.sum(1)
+        sums["ab"] = sums["ab"] + (a * b).sum(1)
+        sums["bb"] = sums["bb"] + (b * b).sum(1)
+        count += x.shape[1]
+    mean_a, mean_b = sums["a"] / count, sums["b"] / count
+    cov = sums["ab"] / count - mean_a * mean_b
+    var = sums["bb"] / count - mean_b * mean_b
+    beta = cov / var.clamp_min(1e-300)
+    excess = mean_b - target.second_moment()
+    return {
+        "risk": mean_a - excess,
+        "risk_plain": mean_a,
+        "risk_cvopt": mean_a - beta * excess,
+    }
+
+
+class _Cell:
+    """Shared context of a cell: data streams, targets, lambda grid and the record."""
+
+    def __init__(self, spec: Mapping[str, Any], device: torch.device) -> None:
+        self.spec = spec
+        self.hyper = spec["hyper"]
+        self.d = int(spec["d"])
+        self.data = _Data(spec, self.d, device)
+        self.device = device
+        self.record = _recorder(spec)
+        self.lams = lambda_grid(spec)
+        self.u = self.data.directions()
+
+    def target(self, coefficients) -> IndexTarget:
+        return IndexTarget(self.u, single_index_terms(coefficients))
+
+    def eta(self, factor: float | None = None) -> float:
+        factor = self.hyper["eta_factor"] if factor is None else factor
+        return factor * math.sqrt(self.d)
+
+    def stream(self, target: IndexTarget, n: int, *tags: object):
+        return lambda: self.data.stream(target, n, *tags)
+
+    def holdout(self, target: IndexTarget, tag: str = "holdout"):
+        return self.stream(target, self.spec["holdout_samples"], tag)
+
+    def test(self, target: IndexTarget, tag: str = "test"):
+        return self.stream(target, self.spec["test_samples"], tag)
+
+    def algorithm1(self, target, n, m, tags=("train",), eta_factor=None):
+        """``(features, offset, W1)`` of Algorithm 1's first stage on ``n`` samples."""
+        seeds = self.data.seeds
+        a, w0 = symmetric_init(seeds, self.d, m, self.device)
+        offset = _zero_offset
+        if self.hyper["preprocess"]:
+            offset = _linear_offset(self.data, target, n, tags)
+        w1 = first_step(self.data, target, n, tags, a, w0, self.eta(eta_factor), offset)
+        bias = _gaussian((m,), generators(seeds, "bias", self.d, m), self.device)
+        return relu_features(w1, bias), offset, w1
+
+    def baseline(self, method: str, m: int) -> Features:
+        seeds = self.data.seeds
+        if method == "rf":
+            w = _gaussian((m, self.d), generators(seeds, "rf_w", self.d, m), self.device,
+                          1 / math.sqrt(self.d))  # fmt: skip
+            b = _gaussian((m,), generators(seeds, "rf_b", self.d, m), self.device)
+            return relu_features(w, b)
+        if method == "ntk":
+            a = _uniform_signs((m,), generators(seeds, "ntk_a", self.d, m), self.device)
+            w = _gaussian((m, self.d), generators(seeds, "ntk_w", self.d, m), self.device,
+                          1 / math.sqrt(self.d))  # fmt: skip
+            return ntk_features(a, w)
+        raise ValueError(f"unknown feature baseline {method!r}")
+
+    def fit_and_score(self, task, features, offset, n_fit, tags=("train",), **fixed):
+        """Ridge head on ``n_fit`` samples of ``task``, then the test risks, recorded with
+        ``fixed`` (``n`` defaults to ``n_fit``)."""
+        fixed.setdefault("n", n_fit)
+        train = self.stream(task, n_fit, *tags)
+        head, lam = fit_head(
+            self.data, features, train, self.holdout(task), n_fit, self.lams, offset
+        )
+
+        def predict(x):
+            return (features(x) @ head[..., None]).squeeze(-1) + offset(x)
+
+        self.record_risks(test_risk(task, predict, self.test(task)), lam, fixed)
+
+    def record_risks(self, risks: dict, lam: torch.Tensor, fixed: dict) -> None:
+        for metric, values in risks.items():
+            self.record.add(metric, values, **fixed)
+        self.record.add("lambda", lam, **fixed)
+
+
+KRR_GROUP_ELEMENTS = 2**28  # members per kernel solve: (members) n^2 <= this (memory only)
+
+
+def _krr(cell: _Cell, target: IndexTarget, n: int) -> None:
+    """Exact kernel ridge with the ReLU NTK on ``n`` samples; lambda on the holdout.
+
+    ``K = V diag(s) V^T`` once per member, then ``alpha(lambda) = V diag(1/(s + lambda n)) V^T y``
+    for the whole grid (:func:`hdlearn.baselines.ridge.ridge_path` in dual form); members are
+    solved in groups of at most ``KRR_GROUP_ELEMENTS / n^2`` (a memory bound: every member is
+    independent, so the numbers do not depend on it).
+    """
+    x, y = [], []
+    for xc, yc, _ in cell.data.stream(target, n, "train"):
+        x.append(xc)
+        y.append(yc)
+    x, y = torch.cat(x, 1), torch.cat(y, 1)
+    size = max(1, KRR_GROUP_ELEMENTS // (n * n))
+    groups = [slice(lo, lo + size) for lo in range(0, x.shape[0], size)]
+    alphas, lams = [], []
+    for g in groups:
+        path = ridge_path(relu_ntk(x[g], x[g]), y[g], n, cell.lams)  # (members, L, n)
+        errors = torch.zeros(path.shape[0], len(cell.lams) + 1, dtype=DTYPE, device=x.device)
+        for xh, yh, _ in cell.holdout(target)():
+            pred = relu_ntk(xh[g], x[g]) @ path.transpose(1, 2)
+            errors[:, :-1] += (pred - yh[g, :, None]).square().sum(1)
+            errors[:, -1] += yh[g].square().sum(1)
+        best = errors.argmin(1)
+        padded = torch.cat([path, torch.zeros_like(path[:, :1])], dim=1)
+        alphas.append(padded[torch.arange(path.shape[0]), best])
+        lams.append(torch.tensor([*cell.lams, math.inf], dtype=DTYPE)[best.cpu()])
+    alpha, lam = torch.cat(alphas), torch.cat(lams)
+
+    def predict(xt):
+        parts = [(relu_ntk(xt[g], x[g]) @ alpha[g, :, None]).squeeze(-1) for g in groups]
+        return torch.cat(parts)
+
+    cell.record_risks(test_risk(target, predict, cell.test(target)), lam, {"n": n})
+
+
+# --------------------------------------------------------------------------- the cells
+
+
+def _learning_curve(cell: _Cell, n_list: list[int], log_n: list[float] | None = None) -> None:
+    spec = cell.spec
+    target = cell.target(spec["target"])
+    method = spec["method"]
+    for i, n in enumerate(n_list):
+        extra = {} if log_n is None else {"log_n": log_n[i]}
+        if method == "krr":
+            _krr(cell, target, n)
+            continue
+        if method == "alg1":
+            features, offset, w1 = cell.algorithm1(target, n, spec["m"])
+            cell.record.add("rho", alignment(w1, cell.u), n=n, **extra)
+        else:
+            features, offset = cell.baseline(method, spec["m"]), _zero_offset
+        cell.fit_and_score(target, features, offset, n, **extra)
+
+
+def _alignment_cell(cell: _Cell) -> None:
+    target = cell.target(cell.spec["target"])
+    for n in cell.spec["n"]:
+        _, _, w1 = cell.algorithm1(target, n, cell.spec["m"])
+        cell.record.add("rho", alignment(w1, cell.u), n=n)
+
+
+def _transfer_cell(cell: _Cell) -> None:
+    spec = cell.spec
+    pretrain, target = cell.target(spec["pretrain_target"]), cell.target(spec["target"])
+    m = spec["m"]
+    grid = spec["part"] == "grid"
+
+    def heads(features, n, tag):
+        for n_target in spec["n_target"]:
+            cell.fit_and_score(
+                target, features, _zero_offset, n_target, ("transfer",),
+                n=n, n_target=n_target, target=tag, log_n=(
+                    math.log(n) / math.log(cell.d) if grid else math.nan),
+            )  # fmt: skip
+
+    if spec["method"] == "rf":
+        heads(cell.baseline("rf", m), 0, "transfer_" + spec["part"])
+        return
+    for n in spec["n"]:
+        features, _, w1 = cell.algorithm1(pretrain, n, m, tags=("pretrain",))
+        cell.record.add("rho", alignment(w1, cell.u), n=n, target="pretrain_" + spec["part"])
+        heads(features, n, "transfer_" + spec["part"])
+
+
+def _ablation_cell(cell: _Cell) -> None:
+    spec = cell.spec
+    part = spec["part"]
+    if part == "degenerate":
+        for name, coefficients in spec["targets"].items():
+            target = cell.target(coefficients)
+            for n in spec["n"]:
+                _, _, w1 = cell.algorithm1(target, n, spec["m"])
+                cell.record.add("rho", alignment(w1, cell.u), n=n, target=name)
+    elif part == "rank":
+        for r in spec["r"]:
+            directions = cell.data.directions(r)
+            target = IndexTarget(directions, staircase_terms(r))
+            for n in spec["n"]:
+                _, _, w1 = cell.algorithm1(target, n, spec["m"])
+                fixed = {"n": n, "r": r, "target": f"rank{r}"}
+                cell.record.add("rho", alignment(w1, directions), **fixed)
+                cell.record.add("snr", direction_snr(w1, directions), **fixed)
+    elif part == "step":
+        target = cell.target(spec["target"])
+        for factor in spec["eta_factors"]:
+            for k in spec["log_n"]:
+                n = samples_power(cell.d, k)
+                features, offset, w1 = cell.algorithm1(target, n, spec["m"], eta_factor=factor)
+                cell.record.add("rho", alignment(w1, cell.u), n=n, eta_factor=factor)
+                cell.fit_and_score(target, features, offset, n, eta_factor=factor)
+    else:
+        raise ValueError(f"unknown ablation part {part!r}")
+
+
+def _reference_cell(spec: Mapping[str, Any]) -> pd.DataFrame:
+    """The digitised Fig. 1 values as tidy rows (``seed = 0``; ``risk_mean``, ``risk_std``)."""
+    rows = []
+    for row in spec["rows"]:
+        fixed = {
+            "method": row["method"], "target": "main", "d": int(row["d"]), "m": int(row["m"]),
+            "n": samples_power(int(row["d"]), row["log_n"]), "log_n": row["log_n"],
+            "n_target": 0, "r": 1, "eta_factor": math.nan, "seed": 0,
+        }  # fmt: skip
+        rows.append({**fixed, "metric": "paper_risk_mean", "value": row["risk_mean"]})
+        rows.append({**fixed, "metric": "paper_risk_std", "value": row["risk_std"]})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
+    """Run one cell (one method at one ``(d, m)``, all its sample sizes and seeds)."""
+    experiment = spec["experiment"]
+    if experiment == "reference":
+        return _reference_cell(spec)
+    if "grid" in spec:  # one method over several d: the per-d cells, concatenated
+        rest = {k: v for k, v in spec.items() if k != "grid"}
+        frames = [run_cell({**rest, "d": d, "n": n}, device) for d, n in spec["grid"]]
+        return pd.concat(frames, ignore_index=True)
+    cell = _Cell(spec, device)
+    if experiment == "complexity":
+        log_n = list(spec["log_n"])
+        _learning_curve(cell, [samples_power(cell.d, k) for k in log_n], log_n)
+    elif experiment == "risk":
+        _learning_curve(cell, list(spec["n"]))
+    elif experiment == "alignment":
+        _alignment_cell(cell)
+    elif experiment == "transfer":
+        _transfer_cell(cell)
+    elif experiment == "ablation":
+        _ablation_cell(cell)
+    else:
+        raise ValueError(f"unknown experiment {experiment!r}")
+    return cell.record.frame()

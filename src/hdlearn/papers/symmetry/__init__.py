@@ -1,0 +1,1 @@
+"""The symmetry paper: experiment, analysis, claims, schema fragment and figures."""

@@ -1,0 +1,189 @@
+"""Analysis of the symmetry paper's tables (arXiv 2208.03113): steps-to-learn summaries with
+censoring, and log-log slopes of the median steps against d.
+
+Tidy rows (:mod:`hdlearn.papers.symmetry.experiment`) are first made *compact* (one row per
+experiment, series, ``d``, variant and seed, one column per metric). A *series* is one
+``(arch, depth, target, k)``. Censored seeds (``steps_to_learn`` NaN, ``learned`` 0) count as
++inf in the median, so a median is finite only when more than half the seeds learned; slopes are
+fitted only where at least ``min_learned`` of the seeds learned at every fitted ``d`` (NaN
+otherwise), never by dropping censored seeds. :class:`Summary` computes every median with one
+vectorised group-by, so statistics stay cheap inside a seed bootstrap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from hdlearn.analysis.fits import loglog_slope
+
+SERIES = ("arch", "depth", "target", "k")
+KEYS = ["experiment", *SERIES, "d", "variant"]
+
+
+def censored_median(values: Sequence[float] | pd.Series) -> float:
+    """Median with NaN (censored) read as +inf; NaN when the median itself is censored."""
+    filled = np.sort(np.nan_to_num(np.asarray(values, dtype=float), nan=math.inf))
+    n = filled.size
+    if n == 0:
+        return math.nan
+    mid = filled[n // 2] if n % 2 else 0.5 * (filled[n // 2 - 1] + filled[n // 2])
+    return float(mid) if math.isfinite(mid) else math.nan
+
+
+def compact(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per (experiment, series, d, variant, seed), one column per metric. A frame
+    without an ``experiment`` column (one cell) gets ``experiment = ""``."""
+    if "experiment" not in rows:
+        rows = rows.assign(experiment="")
+    wide = rows.set_index([*KEYS, "seed", "metric"])["value"].unstack("metric")
+    wide.columns.name = None
+    wide = wide.reset_index()
+    labels = ["|".join(str(v) for v in key) for key in wide[KEYS].itertuples(index=False)]
+    wide["group"] = pd.Categorical(labels)
+    return wide
+
+
+def _parse(label: str) -> tuple:
+    experiment, arch, depth, target, k, d, variant = label.split("|")
+    return experiment, arch, int(depth), target, int(k), int(d), variant
+
+
+class Summary:
+    """Censored median steps and fraction learned per (experiment, series, d) of a compact
+    frame (the ``default`` variant: training rows)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.median: dict[tuple, float] = {}
+        self.fraction: dict[tuple, float] = {}
+        if frame.empty or "steps_to_learn" not in frame:
+            return
+        steps = frame["steps_to_learn"].fillna(np.inf)
+        grouped = pd.DataFrame(
+            {"group": frame["group"], "steps": steps, "learned": frame["learned"]}
+        ).groupby("group", observed=True)
+        median, fraction = grouped["steps"].median(), grouped["learned"].mean()
+        labels = median.index.tolist()
+        for label, value, learned in zip(
+            labels, median.to_numpy(), fraction.reindex(labels).to_numpy(), strict=True
+        ):
+            key = _parse(label)
+            if key[-1] != "default":
+                continue
+            self.median[key[:-1]] = float(value) if math.isfinite(value) else math.nan
+            self.fraction[key[:-1]] = float(learned)
+
+    @staticmethod
+    def _match(key: tuple, experiment: str, series: dict) -> bool:
+        if key[0] != experiment:
+            return False
+        return all(key[1 + SERIES.index(name)] == value for name, value in series.items())
+
+    def dims(self, experiment: str, **series: object) -> list[int]:
+        """The d of every group of ``experiment`` matching ``series`` (sorted, distinct)."""
+        return sorted({int(key[-1]) for key in self.median if self._match(key, experiment, series)})
+
+    def _values(self, table: dict, experiment: str, d: int, series: dict) -> list[float]:
+        return [
+            v for key, v in table.items() if key[-1] == d and self._match(key, experiment, series)
+        ]
+
+    def steps(self, experiment: str, d: int, **series: object) -> float:
+        """Censored median steps of the one series matching ``series`` at ``d`` (NaN if none)."""
+        values = self._values(self.median, experiment, d, series)
+        if len(values) > 1:
+            raise ValueError(f"{series} matches {len(values)} series in {experiment!r}")
+        return values[0] if values else math.nan
+
+    def learned(self, experiment: str, d: int, **series: object) -> float:
+        values = self._values(self.fraction, experiment, d, series)
+        if len(values) > 1:
+            raise ValueError(f"{series} matches {len(values)} series in {experiment!r}")
+        return values[0] if values else math.nan
+
+    def min_learned(self, experiment: str, d_max: float = math.inf, **series: object) -> float:
+        values = [
+            v
+            for key, v in self.fraction.items()
+            if key[-1] <= d_max and self._match(key, experiment, series)
+        ]
+        return min(values) if values else math.nan
+
+    def slope(
+        self, experiment: str, d_range: Sequence[float], min_learned: float, **series: object
+    ) -> float:
+        """Least-squares slope of ln(median steps) vs ln d over the series' d in ``d_range``.
+
+        NaN when fewer than two d lie in the range, or any of them has fewer than
+        ``min_learned`` of the seeds learned (a censored point is never dropped to fit).
+        """
+        ds = [
+            d
+            for d in self.dims(experiment, **series)
+            if d_range[0] - 1e-9 <= d <= d_range[1] + 1e-9
+        ]
+        if len(ds) < 2:
+            return math.nan
+        if not all(self.learned(experiment, d, **series) >= min_learned for d in ds):
+            return math.nan
+        medians = [self.steps(experiment, d, **series) for d in ds]
+        if not all(math.isfinite(m) and m > 0 for m in medians):
+            return math.nan
+        return loglog_slope(ds, medians)[0]
+
+
+def steps_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """For figures and reports: per (experiment, series, d) the censored ``median_steps``,
+    ``q25``/``q75`` (censored as +inf), ``fraction_learned``, ``n_seeds`` and ``cap``."""
+    frame = compact(rows)
+    frame = frame[frame["variant"] == "default"]
+    keys = ["experiment", *SERIES, "d"]
+    steps = frame.assign(steps=frame["steps_to_learn"].fillna(np.inf)).groupby(keys)["steps"]
+
+    def quantile(q: float):
+        return lambda v: float(np.quantile(v.to_numpy(float), q, method="inverted_cdf"))
+
+    out = steps.agg(q25=quantile(0.25), q75=quantile(0.75), n_seeds="size")
+    out["median_steps"] = steps.median().replace(np.inf, np.nan)
+    grouped = frame.groupby(keys)
+    out["fraction_learned"] = grouped["learned"].mean()
+    out["cap"] = grouped["cap"].max()
+    return out.reset_index()
+
+
+def series_slope(
+    rows: pd.DataFrame, d_range: Sequence[float], min_learned: float, **series: object
+) -> float:
+    """:meth:`Summary.slope` on tidy rows of a single experiment."""
+    frame = compact(rows)
+    experiment = frame["experiment"].iloc[0] if len(frame) else ""
+    return Summary(frame).slope(experiment, d_range, min_learned, **series)
+
+
+def slope_estimate(
+    rows: pd.DataFrame,
+    experiment: str,
+    d_range: Sequence[float],
+    min_learned: float,
+    *,
+    n_boot: int,
+    seed: int,
+    level: float,
+    **series: object,
+):
+    """:meth:`Summary.slope` with a percentile bootstrap CI over seeds
+    (:func:`hdlearn.analysis.fits.bootstrap`); ``rows`` are tidy rows with ``experiment``."""
+    from hdlearn.analysis.fits import bootstrap
+
+    frame = compact(rows)
+    return bootstrap(
+        frame,
+        lambda f: Summary(f).slope(experiment, d_range, min_learned, **series),
+        by="seed",
+        n_boot=n_boot,
+        seed=seed,
+        level=level,
+    )

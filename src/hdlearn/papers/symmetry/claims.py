@@ -1,0 +1,265 @@
+"""Claims SYM-1..6 of Abbe & Boix-Adsera 2022, "On the non-universality of deep learning:
+quantifying the cost of symmetry" (arXiv 2208.03113).
+
+The paper proves lower bounds for equivariant *noisy* GD; these statistics read plain online SGD
+runs (:mod:`hdlearn.papers.symmetry.experiment`), which illustrate the theorems without proving them.
+Steps are censored medians over seeds (a seed that never learned counts as +inf, see
+:mod:`hdlearn.papers.symmetry.analysis`); slopes are least-squares fits of ln(median steps) against
+ln d, only where at least ``min_learned`` of the seeds learned at every fitted d (NaN, hence
+INCONCLUSIVE, otherwise). Small-d slopes sit below the asymptotic ``k - 1``, so the claims gate
+on orderings and differences. Every statistic is bootstrapped over seeds by
+:func:`hdlearn.analysis.verdicts.evaluate`; thresholds are ``scales.<scale>.symmetry.claims``.
+SYM-6 (hardness of plain SGD under a cryptographic assumption) is a theory-only row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from hdlearn.analysis.verdicts import Claim, Prediction
+from hdlearn.papers.symmetry.analysis import Summary, compact
+
+PAPER = "symmetry"
+TABLES = ("parity", "breaking", "depth", "staircase", "equivariance")
+FC2 = {"arch": "fc", "depth": 2}
+
+
+def _extreme(values: list[float], pick) -> float:
+    """``pick`` (max or min) of ``values``, NaN when any value is NaN (a censored point is
+    never dropped: the builtins would keep or drop a NaN depending on its position)."""
+    if not values or any(math.isnan(v) for v in values):
+        return math.nan
+    return pick(values)
+
+
+def min_fraction_learned(
+    frame: pd.DataFrame, experiment: str, d_max: float = math.inf, **series: object
+) -> float:
+    """Smallest fraction of seeds learned over the (series, d <= d_max) of ``experiment``."""
+    return Summary(frame).min_learned(experiment, d_max, **series)
+
+
+def slope(
+    frame: pd.DataFrame, experiment: str, d_range, min_learned: float, **series: object
+) -> float:
+    return Summary(frame).slope(experiment, d_range, min_learned, **series)
+
+
+def steps_ratio(
+    frame: pd.DataFrame,
+    experiment: str,
+    d: int,
+    numerator: Mapping[str, object],
+    denominator: Mapping[str, object],
+    summary: Summary | None = None,
+) -> float:
+    """median steps(numerator series) / median steps(denominator series) at ``d``."""
+    s = summary or Summary(frame)
+    return s.steps(experiment, d, **numerator) / s.steps(experiment, d, **denominator)
+
+
+def ratio_growth(frame: pd.DataFrame, experiment: str, d_pair, numerator, denominator) -> float:
+    """steps_ratio at ``d_pair[1]`` divided by steps_ratio at ``d_pair[0]``."""
+    low, high = (int(d) for d in d_pair)
+    s = Summary(frame)
+    return steps_ratio(frame, experiment, high, numerator, denominator, s) / steps_ratio(
+        frame, experiment, low, numerator, denominator, s
+    )
+
+
+def _depth_grids(s: Summary) -> dict[int, tuple[list[int], list[int]]]:
+    """Per k of the depth experiment: (depths, common d grid of every depth)."""
+    keys = [key for key in s.median if key[0] == "depth" and key[1] == "fc"]
+    out = {}
+    for k in sorted({key[4] for key in keys}):
+        depths = sorted({key[2] for key in keys if key[4] == k})
+        grids = [{key[5] for key in keys if key[4] == k and key[2] == L} for L in depths]
+        if len(depths) >= 2:
+            out[int(k)] = (depths, sorted(int(d) for d in set.intersection(*grids)))
+    return out
+
+
+def depth_slope_spread(frame: pd.DataFrame, min_learned: float) -> float:
+    """max over k of (max - min) over depths of the slope on the depths' common d grid."""
+    s = Summary(frame)
+    spreads = []
+    for k, (depths, grid) in _depth_grids(s).items():
+        if len(grid) < 2:
+            continue
+        slopes = [
+            s.slope("depth", (grid[0], grid[-1]), min_learned, arch="fc", depth=L, k=k)
+            for L in depths
+        ]
+        spreads.append(_extreme(slopes, max) - _extreme(slopes, min))
+    return _extreme(spreads, max)
+
+
+def depth_ratio_extreme(frame: pd.DataFrame) -> float:
+    """max over k, common d and depth L > 2 of max(r, 1/r), r = steps(L) / steps(2)."""
+    s = Summary(frame)
+    worst = []
+    for k, (depths, grid) in _depth_grids(s).items():
+        for L in depths[1:]:
+            for d in grid:
+                r = s.steps("depth", d, arch="fc", depth=L, k=k) / s.steps(
+                    "depth", d, arch="fc", depth=2, k=k
+                )
+                worst.append(max(r, 1.0 / r) if r > 0 else math.nan)
+    return _extreme(worst, max)
+
+
+def depth_k_ratio(frame: pd.DataFrame, d: int) -> float:
+    """min over depths of steps(k=3) / steps(k=2) at ``d``."""
+    s = Summary(frame)
+    depths = sorted({key[2] for key in s.median if key[0] == "depth"})
+    ratios = [
+        s.steps("depth", d, arch="fc", depth=L, k=3) / s.steps("depth", d, arch="fc", depth=L, k=2)
+        for L in depths
+    ]
+    return _extreme(ratios, min)
+
+
+STAIR = {**FC2, "target": "staircase", "k": 3}
+JUMP = {**FC2, "target": "jump", "k": 3}
+PARITY3 = {**FC2, "target": "parity", "k": 3}
+
+
+def staircase_ordering(frame: pd.DataFrame, d_min: int) -> float:
+    """min over d >= d_min (where all three exist) of min(jump/stair, parity3/jump): >= 1 means
+    stair <= jump <= parity3 at every such d."""
+    s = Summary(frame)
+    grids = [set(s.dims("staircase", **series)) for series in (STAIR, JUMP, PARITY3)]
+    common = sorted(d for d in set.intersection(*grids) if d >= d_min)
+    values = [
+        _extreme([s.steps("staircase", d, **JUMP) / s.steps("staircase", d, **STAIR),
+                  s.steps("staircase", d, **PARITY3) / s.steps("staircase", d, **JUMP)], min)
+        for d in common
+    ]  # fmt: skip
+    return _extreme(values, min)
+
+
+def equivariance_gap(frame: pd.DataFrame, variant: str) -> float:
+    """Largest max |f2(g x) - f1(x)| over seeds for ``optimiser:group``."""
+    rows = frame[(frame["experiment"] == "equivariance") & (frame["variant"] == variant)]
+    return float(rows["max_abs_diff"].max()) if len(rows) else math.nan
+
+
+def claims(settings: Mapping[str, Any]) -> list[Claim]:
+    """The registry entries, with thresholds from ``settings`` (the config's claims block)."""
+    s = settings
+    learned = s["min_learned"]
+    k2, k3 = {**FC2, "target": "parity", "k": 2}, {**FC2, "target": "parity", "k": 3}
+    k4 = {**FC2, "target": "parity", "k": 4}
+    conv3 = {"arch": "conv", "target": "parity", "k": 3}
+    conv4 = {"arch": "conv", "target": "parity", "k": 4}
+    lo, hi = s["ratio_growth_d"]
+    plo, phi = s["parity_over_stair_d"]
+
+    def claim(cid, statement, name, statistic, prediction, tables):
+        return Claim(cid, PAPER, statement, tables, name, statistic, prediction)
+
+    return [
+        claim("SYM-1a", f"FC depth 2 learns every k-parity of the grid: at least {learned:g} of "
+              "the seeds reach test MSE/Var < threshold within the cap at every (k, d).",
+              "min fraction learned", lambda f: min_fraction_learned(f, "parity"),
+              Prediction(low=learned), ("parity",)),
+        claim("SYM-1b", "Steps to learn a 2-parity grow like d^c with c about 1 (online rate "
+              f"d^(k-1)), over d in {s['slope_k2_d']}.", "slope(k=2)",
+              lambda f: slope(f, "parity", s["slope_k2_d"], learned, **k2),
+              Prediction(*s["slope_k2_range"]), ("parity",)),
+        claim("SYM-1c", f"A 3-parity costs about d^2 steps, over d in {s['slope_k3_d']}.",
+              "slope(k=3)", lambda f: slope(f, "parity", s["slope_k3_d"], learned, **k3),
+              Prediction(*s["slope_k3_range"]), ("parity",)),
+        claim("SYM-1d", "The exponent rises with k (the cost of symmetry is d^Theta(k)).",
+              "slope(k=3) - slope(k=2)",
+              lambda f: slope(f, "parity", s["slope_k3_d"], learned, **k3)
+              - slope(f, "parity", s["slope_k2_d"], learned, **k2),
+              Prediction(low=s["slope_gap_min"]), ("parity",)),
+        claim("SYM-1e", f"The cost ratio of k = 3 to k = 2 grows with d (d = {hi} vs {lo}).",
+              f"[s3/s2](d={hi}) / [s3/s2](d={lo})",
+              lambda f: ratio_growth(f, "parity", (lo, hi), k3, k2),
+              Prediction(low=s["ratio_growth_min"]), ("parity",)),
+        claim("SYM-1f", f"A 4-parity costs more than a 3-parity at d = {s['k4_over_k3_d']}.",
+              f"s4/s3 (d={s['k4_over_k3_d']})",
+              lambda f: steps_ratio(f, "parity", s["k4_over_k3_d"], k4, k3),
+              Prediction(low=s["k4_over_k3_min"]), ("parity",)),
+        claim("SYM-2a", "Breaking the symmetry (conv net, orbit of size d instead of C(d,k)) "
+              f"removes most of the cost: conv slope for k = 3 over d in {s['conv_slope_d']}.",
+              "slope_conv(k=3)", lambda f: slope(f, "breaking", s["conv_slope_d"], learned,
+                                                 **conv3),
+              Prediction(high=s["conv_slope_max"]), ("breaking",)),
+        claim("SYM-2b", "With the conv net the exponent no longer depends on k.",
+              "|slope_conv(4) - slope_conv(3)|",
+              lambda f: abs(slope(f, "breaking", s["conv_slope_d"], learned, **conv4)
+                            - slope(f, "breaking", s["conv_slope_d"], learned, **conv3)),
+              Prediction(high=s["conv_k_gap_max"]), ("breaking",)),
+        claim("SYM-2c", f"At d = {s['fc_over_conv_d']} the FC net needs many times the steps "
+              "of the conv net on the same 3-parity.", f"s_FC/s_conv (k=3, "
+              f"d={s['fc_over_conv_d']})",
+              lambda f: steps_ratio(f, "breaking", s["fc_over_conv_d"], k3, conv3),
+              Prediction(low=s["fc_over_conv_min"]), ("breaking",)),
+        claim("SYM-3a", "Depth 3 and 4 have the exponent of depth 2 (depth 2 is as powerful as "
+              "any depth): spread of the slopes across depths on a common grid, worst k.",
+              "max_k spread of slopes", lambda f: depth_slope_spread(f, learned),
+              Prediction(high=s["depth_spread_max"]), ("depth",)),
+        claim("SYM-3b", "Depth changes only a constant: steps(L)/steps(2) stays within "
+              f"[1/{s['depth_ratio_max']:g}, {s['depth_ratio_max']:g}] at every (k, d).",
+              "max max(r, 1/r)", depth_ratio_extreme,
+              Prediction(high=s["depth_ratio_max"]), ("depth",)),
+        claim("SYM-3c", f"At every depth a 3-parity costs more than a 2-parity (d = "
+              f"{s['depth_k_ratio_d']}).", f"min_L s3/s2 (d={s['depth_k_ratio_d']})",
+              lambda f: depth_k_ratio(f, s["depth_k_ratio_d"]),
+              Prediction(low=s["depth_k_ratio_min"]), ("depth",)),
+        claim("SYM-4a", "The merged staircase x1 + x1x2 + x1x2x3 (leap 1) is learned in about "
+              f"O(d) steps, over d in {s['stair_slope_d']}.", "slope(stair)",
+              lambda f: slope(f, "staircase", s["stair_slope_d"], learned, **STAIR),
+              Prediction(high=s["stair_slope_max"]), ("staircase",)),
+        claim("SYM-4b", "The parity x1x2x3 (leap 3) is not learned in O(d) steps, over d in "
+              f"{s['parity3_slope_d']}.", "slope(parity3)",
+              lambda f: slope(f, "staircase", s["parity3_slope_d"], learned, **PARITY3),
+              Prediction(low=s["parity3_slope_min"]), ("staircase",)),
+        claim("SYM-4c", f"steps(stair) < steps(x1 + x1x2x3) < steps(x1x2x3) at every d >= "
+              f"{s['ordering_d_min']}.", "min_d min(jump/stair, parity3/jump)",
+              lambda f: staircase_ordering(f, s["ordering_d_min"]), Prediction(low=1.0),
+              ("staircase",)),
+        claim("SYM-4d", f"The parity costs many times the staircase at d = {phi}.",
+              f"parity3/stair (d={phi})",
+              lambda f: steps_ratio(f, "staircase", phi, PARITY3, STAIR),
+              Prediction(low=s["parity_over_stair_min"]), ("staircase",)),
+        claim("SYM-4e", f"... and the gap grows with d (d = {phi} vs {plo}).",
+              f"[p3/stair](d={phi}) / [p3/stair](d={plo})",
+              lambda f: ratio_growth(f, "staircase", (plo, phi), PARITY3, STAIR),
+              Prediction(low=1.0), ("staircase",)),
+        claim("SYM-4f", f"Every seed learns the staircase for d <= {s['stair_learn_d_max']}.",
+              "min fraction learned (stair)",
+              lambda f: min_fraction_learned(f, "staircase", s["stair_learn_d_max"], **STAIR),
+              Prediction(low=1.0), ("staircase",)),
+        claim("SYM-5a", "SGD on an FC net with i.i.d. Gaussian init is equivariant under signed "
+              "permutations (float64, same run on D and g.D).", "max |f2(gx) - f1(x)|",
+              lambda f: equivariance_gap(f, "sgd:signed_permutation"),
+              Prediction(high=s["exact_max"]), ("equivariance",)),
+        claim("SYM-5b", "Adam is equivariant under signed permutations too, so it does not "
+              "escape the parity cost.", "max |f2(gx) - f1(x)|",
+              lambda f: equivariance_gap(f, "adam:signed_permutation"),
+              Prediction(high=s["exact_max"]), ("equivariance",)),
+        claim("SYM-5c", "SGD is equivariant under rotations.", "max |f2(gx) - f1(x)|",
+              lambda f: equivariance_gap(f, "sgd:rotation"),
+              Prediction(high=s["exact_max"]), ("equivariance",)),
+        claim("SYM-5d", "Adam is not rotation-equivariant (negative control).",
+              "max |f2(gx) - f1(x)|", lambda f: equivariance_gap(f, "adam:rotation"),
+              Prediction(low=s["adam_rotation_min"]), ("equivariance",)),
+        Claim("SYM-6", PAPER, "Plain (noise-free) SGD on FC nets with equivariant init is hard "
+              "for some function classes under a cryptographic assumption.", (),
+              "none (a hardness theorem)", lambda f: math.nan, Prediction(),
+              theory_only=True),
+    ]  # fmt: skip
+
+
+def select_rows(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The paper's tables, compact (one row per experiment, series, d, variant and seed)."""
+    frames = [tables[name] for name in TABLES if name in tables]
+    return compact(pd.concat(frames, ignore_index=True))

@@ -1,0 +1,1 @@
+"""The tensor paper: experiment, analysis, claims, schema fragment and figures."""
