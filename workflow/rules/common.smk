@@ -9,7 +9,7 @@ from pathlib import Path
 from hdlearn.config import ConfigError, validate_config
 from hdlearn.fingerprint import notebook_modules, stale_report
 from hdlearn.io import atomic_write_text, yaml_line
-from hdlearn.papers import PAPERS, figures, papers_at, plan
+from hdlearn.papers import PAPERS, figures, papers_at, plan, setting
 
 SCALES = ("smoke", "default", "paper")
 ROOT = Path(workflow.basedir)
@@ -108,27 +108,27 @@ NOTEBOOK_MODULES = {
 
 
 def figure_settings(scale, figure):
-    """{notebook parameter: value} of the claim settings a figure draws (its figures.yaml
-    ``settings``), read from its paper's ``claims`` block at ``scale``."""
+    """{notebook parameter: value} of the settings a figure draws (its figures.yaml
+    ``settings``: claim thresholds, protocol values, grid values; hdlearn.papers.setting)."""
     spec = FIGURES[figure]
-    claims = config["scales"][scale][spec["paper"]]["claims"]
-    return {name: claims[key] for name, key in spec.get("settings", {}).items()}
+    return {
+        name: setting(config, scale, spec["paper"], key)
+        for name, key in spec.get("settings", {}).items()
+    }
 
 
 def check_figure_settings():
-    """Refuse a figures.yaml whose settings name a key no ``claims`` block has."""
+    """Refuse a figures.yaml whose settings name a value the config does not have."""
     for figure, spec in FIGURES.items():
         for scale in SCALES:
             if spec["paper"] not in papers_of(scale):
                 continue
-            claims = config["scales"][scale][spec["paper"]]["claims"]
-            missing = sorted(set(spec.get("settings", {}).values()) - set(claims))
-            if missing:
+            try:
+                figure_settings(scale, figure)
+            except KeyError as error:
                 sys.exit(
                     f"hdlearn: src/hdlearn/papers/{spec['paper']}/figures.yaml: "
-                    f"{figure}.settings names {', '.join(missing)}, not keys of "
-                    f"scales.{scale}.{spec['paper']}.claims (allowed: "
-                    f"{', '.join(sorted(claims))})"
+                    f"{figure}.settings: {error.args[0]}"
                 )
 
 

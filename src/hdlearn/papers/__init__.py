@@ -77,3 +77,34 @@ def figures(papers: tuple[str, ...] | list[str] = PAPERS) -> dict[str, dict[str,
                 raise ValueError(f"{path}: figure {name!r} is also a figure of {out[name]['paper']}")
             out[name] = {**entry, "paper": paper}
     return out
+
+
+def setting(config: Mapping[str, Any], scale: str, paper: str, key: str) -> Any:
+    """The value a figure draws for one ``settings`` entry of its ``figures.yaml``:
+
+    * ``key``: the paper's claims block at ``scale`` (``claims.<key>``);
+    * ``preset.<key>``: the protocol the scale runs, its preset with the block's ``hyper``
+      overrides (e.g. ``preset.width``);
+    * ``block.<path>``: any value of the paper's block at ``scale``, ``.``-separated
+      (e.g. ``block.target.eps1``).
+
+    Raises ``KeyError`` naming the key when the value does not exist.
+    """
+    block = config["scales"][scale][paper]
+    if key.startswith("preset."):
+        name = key.removeprefix("preset.")
+        protocol = {**config["presets"][paper][block["preset"]], **block.get("hyper", {})}
+        if name not in protocol:
+            raise KeyError(f"{key}: not a key of the {paper} preset (allowed: {sorted(protocol)})")
+        return protocol[name]
+    if key.startswith("block."):
+        value: Any = block
+        for name in key.removeprefix("block.").split("."):
+            if not isinstance(value, Mapping) or name not in value:
+                raise KeyError(f"{key}: scales.{scale}.{paper} has no {name!r}")
+            value = value[name]
+        return value
+    if key not in block["claims"]:
+        allowed = ", ".join(sorted(block["claims"]))
+        raise KeyError(f"{key}: not a key of scales.{scale}.{paper}.claims (allowed: {allowed})")
+    return block["claims"][key]
