@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hdlearn.config import ConfigError, validate_config
+from hdlearn.config import ConfigError, compose_schema, validate_config
+from hdlearn.papers import PAPERS, figures, papers_at, plan, setting
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "config" / "schema.yaml"
 BASE = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-FIGURES = yaml.safe_load((ROOT / "workflow" / "figures.yaml").read_text())
+FIGURES = figures()
 
 
 def _config(**changes):
@@ -88,23 +89,63 @@ def test_defaults_fill_missing_keys():
     assert validated["scales"]["default"]["depth"]["hyper"] == {}
 
 
+def test_schema_is_composed_from_every_paper_fragment():
+    schema = compose_schema(SCHEMA)
+    assert set(schema["properties"]["presets"]["properties"]) == set(PAPERS)
+    assert set(schema["$defs"]["scale"]["properties"]) == set(PAPERS)
+    assert schema["$defs"]["scale"].get("required", []) == []
+
+
+def test_a_paper_absent_from_a_scale_is_not_built_there():
+    config = _config()
+    del config["scales"]["smoke"]["tensor"]
+    validated = validate_config(config, SCHEMA)
+    assert papers_at(validated, "smoke") == ["depth", "representation", "symmetry"]
+    assert "tensor" not in plan(validated, "smoke")
+    assert papers_at(validated, "default") == list(PAPERS)
+
+
+def test_unknown_preset_names_the_allowed_ones():
+    config = _config(**{"scales/smoke/tensor/preset": "mine"})
+    with pytest.raises(ConfigError, match=r"config.scales.smoke.tensor.preset: 'mine'"):
+        validate_config(config, SCHEMA)
+
+
+def test_setting_reads_claims_preset_and_block_values():
+    config = validate_config(_config(), SCHEMA)
+    block = config["scales"]["default"]["symmetry"]
+    preset = config["presets"]["symmetry"][block["preset"]]
+    assert setting(config, "default", "symmetry", "min_learned") == block["claims"]["min_learned"]
+    assert setting(config, "default", "symmetry", "preset.width") == preset["width"]
+    eps1 = config["scales"]["default"]["depth"]["target"]["eps1"]
+    assert setting(config, "default", "depth", "block.target.eps1") == eps1
+    with pytest.raises(KeyError, match="preset.nope"):
+        setting(config, "default", "symmetry", "preset.nope")
+    with pytest.raises(KeyError, match="no 'nope'"):
+        setting(config, "default", "depth", "block.target.nope")
+    with pytest.raises(KeyError, match="not a key of scales.default.depth.claims"):
+        setting(config, "default", "depth", "nope")
+
+
 def _parameters_cell(figure: str) -> str:
-    notebook = json.loads((ROOT / "workflow" / "notebooks" / f"{figure}.ipynb").read_text())
+    paper = FIGURES[figure]["paper"]
+    path = ROOT / "workflow" / "notebooks" / paper / f"{figure}.ipynb"
+    notebook = json.loads(path.read_text())
     cell = next(c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", []))
     return "".join(cell["source"])
 
 
 @pytest.mark.parametrize("figure", list(FIGURES))
-def test_figure_settings_are_claim_keys_and_notebook_parameters(figure):
-    """figures.yaml ``settings`` name a key of the paper's claims block at every scale and a
-    parameter of the notebook (papermill would add an unknown one silently), and the caption
-    formats with them."""
+def test_figure_settings_exist_and_are_notebook_parameters(figure):
+    """figures.yaml ``settings`` name a config value at every scale and a parameter of the
+    notebook (papermill would add an unknown one silently), the notebook takes the claims
+    table, and the caption formats with the settings."""
     spec = FIGURES[figure]
     assigned = {line.split("=")[0].strip() for line in _parameters_cell(figure).splitlines()}
     settings = spec.get("settings", {})
     assert set(settings) <= assigned
+    assert {"claims_table", "output_pdf", "output_png", *spec["tables"]} <= assigned
+    config = validate_config(_config(), SCHEMA)
     for scale in ("smoke", "default", "paper"):
-        claims = BASE["scales"][scale][spec["paper"]]["claims"]
-        assert set(settings.values()) <= set(claims)
-        values = {name: claims[key] for name, key in settings.items()}
+        values = {name: setting(config, scale, spec["paper"], key) for name, key in settings.items()}
         assert "{" not in spec["caption"].format(**values)

@@ -59,7 +59,7 @@ def plan(config: Mapping[str, Any], scale: str) -> dict[str, dict[str, dict[str,
     over the papers present at that scale."""
     grids = config["scales"][scale]
     return {
-        paper: part(paper, "experiment").expand(grids[paper], config["presets"][paper])
+        paper: part(paper, "experiment").expand(grids[paper], config["presets"].get(paper, {}))
         for paper in papers_at(config, scale)
     }
 
@@ -74,7 +74,9 @@ def figures(papers: tuple[str, ...] | list[str] = PAPERS) -> dict[str, dict[str,
         path = package_dir(paper) / "figures.yaml"
         for name, entry in (yaml.safe_load(path.read_text()) or {}).items():
             if name in out:
-                raise ValueError(f"{path}: figure {name!r} is also a figure of {out[name]['paper']}")
+                raise ValueError(
+                    f"{path}: figure {name!r} is also a figure of {out[name]['paper']}"
+                )
             out[name] = {**entry, "paper": paper}
     return out
 
