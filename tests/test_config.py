@@ -119,11 +119,11 @@ def test_setting_reads_claims_preset_and_block_values():
     assert setting(config, "default", "symmetry", "preset.width") == preset["width"]
     eps1 = config["scales"]["default"]["depth"]["target"]["eps1"]
     assert setting(config, "default", "depth", "block.target.eps1") == eps1
-    with pytest.raises(KeyError, match="preset.nope"):
+    with pytest.raises(KeyError, match=r"preset\.nope"):
         setting(config, "default", "symmetry", "preset.nope")
     with pytest.raises(KeyError, match="no 'nope'"):
         setting(config, "default", "depth", "block.target.nope")
-    with pytest.raises(KeyError, match="not a key of scales.default.depth.claims"):
+    with pytest.raises(KeyError, match=r"not a key of scales\.default\.depth\.claims"):
         setting(config, "default", "depth", "nope")
 
 
@@ -147,5 +147,7 @@ def test_figure_settings_exist_and_are_notebook_parameters(figure):
     assert {"claims_table", "output_pdf", "output_png", *spec["tables"]} <= assigned
     config = validate_config(_config(), SCHEMA)
     for scale in ("smoke", "default", "paper"):
-        values = {name: setting(config, scale, spec["paper"], key) for name, key in settings.items()}
+        values = {
+            name: setting(config, scale, spec["paper"], key) for name, key in settings.items()
+        }
         assert "{" not in spec["caption"].format(**values)
