@@ -85,12 +85,13 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def fingerprint(paths: Iterable[Path]) -> str:
-    """12 hex digits of sha256 over ``(path relative to src, AST without docstrings)``."""
+def fingerprint(paths: Iterable[Path], root: Path = SRC) -> str:
+    """12 hex digits of sha256 over ``(path relative to root, AST without docstrings)`` of
+    every file, in sorted order."""
     digest = hashlib.sha256()
     for path in sorted(paths):
         tree = _strip_docstrings(ast.parse(path.read_text()))
-        digest.update(str(path.relative_to(SRC)).encode())
+        digest.update(str(path.relative_to(root)).encode())
         digest.update(ast.dump(tree).encode())
     return digest.hexdigest()[:12]
 
@@ -131,9 +132,7 @@ def stale_cells(folder: Path, cells: Iterable[str], code: str) -> tuple[list[Pat
     return stale, unrecorded
 
 
-def stale_report(
-    root: Path, cells: Mapping[str, Iterable[str]]
-) -> tuple[list[str], list[Path]]:
+def stale_report(root: Path, cells: Mapping[str, Iterable[str]]) -> tuple[list[str], list[Path]]:
     """One line per paper with stale (or unrecorded) finished cells under ``root/<paper>/``,
     and every stale file. ``cells`` maps each paper to the names of its planned cells."""
     lines, files = [], []
