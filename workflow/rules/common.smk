@@ -109,7 +109,8 @@ NOTEBOOK_MODULES = {
 
 def figure_settings(scale, figure):
     """{notebook parameter: value} of the settings a figure draws (its figures.yaml
-    ``settings``: claim thresholds, protocol values, grid values; hdlearn.papers.setting)."""
+    ``settings``: claim thresholds, protocol values, grid values; hdlearn.papers.setting).
+    """
     spec = FIGURES[figure]
     return {
         name: setting(config, scale, spec["paper"], key)
