@@ -6,11 +6,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hdlearn.analysis.claims import FAIL, INCONCLUSIVE, PASS, Prediction, to_markdown, verdict
-from hdlearn.papers.depth import claims as depth_claims
-from hdlearn.analysis.verdicts import Claim, evaluate, scorecard
-from hdlearn.papers.depth.analysis import threshold_table
 from hdlearn.analysis.fits import Estimate
+from hdlearn.analysis.verdicts import (
+    FAIL,
+    INCONCLUSIVE,
+    PASS,
+    Claim,
+    Prediction,
+    evaluate,
+    scorecard,
+    to_markdown,
+    verdict,
+)
+from hdlearn.papers.depth import analysis as depth_analysis
+from hdlearn.papers.depth import claims as depth_claims
+from hdlearn.papers.depth.analysis import threshold_table
 
 
 @pytest.mark.parametrize(
@@ -101,26 +111,26 @@ SETTINGS = {
 
 def test_depth_statistics_exact_values():
     frame = depth_claims.select_rows(synthetic_tables())
-    assert depth_claims.below_threshold_ratio(frame, 1.2) == pytest.approx(0.62 / 0.60)
-    assert depth_claims.error_ratio(frame, "three_layer_layerwise", "two_layer") == \
+    assert depth_analysis.below_threshold_ratio(frame, 1.2) == pytest.approx(0.62 / 0.60)
+    assert depth_analysis.error_ratio(frame, "three_layer_layerwise", "two_layer") == \
         pytest.approx(0.12 / 0.22)  # fmt: skip
-    assert depth_claims.error_ratio(frame, "three_layer_layerwise", "krr") == pytest.approx(
+    assert depth_analysis.error_ratio(frame, "three_layer_layerwise", "krr") == pytest.approx(
         0.12 / 0.33
     )
-    assert depth_claims.joint_gap(frame) == pytest.approx(0.03 / 0.22)
+    assert depth_analysis.joint_gap(frame) == pytest.approx(0.03 / 0.22)
     # midpoint (0.60 + 0.12) / 2 = 0.36 between kappa 1.6 (0.40) and 1.8 (0.25)
-    assert depth_claims.layerwise_threshold(frame) == pytest.approx(1.6 + 0.2 * 0.04 / 0.15)
-    assert depth_claims.overlap_rise(frame, "overlap_W", 1.2) == pytest.approx(0.44)
-    assert depth_claims.overlap_random_gap(frame, 1.2) == pytest.approx(
+    assert depth_analysis.layerwise_threshold(frame) == pytest.approx(1.6 + 0.2 * 0.04 / 0.15)
+    assert depth_analysis.overlap_rise(frame, "overlap_W", 1.2) == pytest.approx(0.44)
+    assert depth_analysis.overlap_random_gap(frame, 1.2) == pytest.approx(
         abs(0.40 - math.sqrt(5 / 32)))  # fmt: skip
     # M_W midpoint (0.40 + 0.84) / 2 = 0.62 between 1.6 (0.55) and 1.8 (0.70)
-    assert depth_claims.overlap_midpoint(frame, "overlap_W") == pytest.approx(
+    assert depth_analysis.overlap_midpoint(frame, "overlap_W") == pytest.approx(
         1.6 + 0.2 * 0.07 / 0.15
     )
-    assert depth_claims.ablation_change(frame, 1.8, "reinit") == pytest.approx(0.1)
-    assert depth_claims.ablation_change(frame, 1.8, "fresh_batches") == pytest.approx(0.05)
-    assert math.isnan(depth_claims.ablation_change(frame, 1.8, "no_such_variant"))
-    assert depth_claims.error_vs_quartic(frame) == pytest.approx(1.2)
+    assert depth_analysis.ablation_change(frame, 1.8, "reinit") == pytest.approx(0.1)
+    assert depth_analysis.ablation_change(frame, 1.8, "fresh_batches") == pytest.approx(0.05)
+    assert math.isnan(depth_analysis.ablation_change(frame, 1.8, "no_such_variant"))
+    assert depth_analysis.error_vs_quartic(frame) == pytest.approx(1.2)
 
 
 def test_depth_claims_verdicts_on_synthetic_tables():
@@ -162,7 +172,7 @@ def test_collapse_slope_recovers_planted_exponent():
     table = threshold_table(sweep, levels)
     expected = 1.25 + 0.25 * 0.4 / 0.8
     assert np.allclose(table["kappa_c"], expected)
-    slope = depth_claims.collapse_slope_statistic(
+    slope = depth_analysis.collapse_slope_statistic(
         pd.concat([sweep, levels]), "three_layer_layerwise"
     )
     assert slope == pytest.approx(expected)

@@ -10,9 +10,10 @@ import torch
 import yaml
 
 from hdlearn.config import validate_config
-from hdlearn.papers.depth import experiment as depth
 from hdlearn.models import init_mlp
+from hdlearn.papers.depth import experiment as depth
 from hdlearn.seeding import generators
+from hdlearn.sizes import power_samples
 from hdlearn.targets.hierarchical import effective_dimension, sample_hierarchical_target
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +31,9 @@ def _teacher(d=64, seeds=(0,), branches=1, normalisation="factorial"):
 
 
 def test_sizes():
-    assert depth.samples(32, 2.0) == 1024
-    assert depth.samples(16, 1.5) == 64
+    assert power_samples(32, 2.0, minimum=2) == 1024  # 32^2.0 is 1024 despite round-off
+    assert power_samples(16, 1.5, minimum=2) == 64
+    assert power_samples(2, 0.5, minimum=2) == 2  # n >= 2
     assert depth.first_width(32, 2.2, 0.9) == math.floor(2048**0.9)
     assert effective_dimension(16, 0.5) == 4 and effective_dimension(128, 0.5) == 11
 

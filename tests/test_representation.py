@@ -9,17 +9,27 @@ import pytest
 import torch
 import yaml
 
-from hdlearn.analysis.claims import PASS, evaluate
-from hdlearn.papers.representation import claims as dls
+from hdlearn.analysis.estimators import alignment, direction_snr, excess_risk_estimates
+from hdlearn.analysis.verdicts import PASS, evaluate
+from hdlearn.baselines.features import ntk_features, relu_features
 from hdlearn.baselines.kernels import arccos_kernels, relu_ntk
 from hdlearn.baselines.ridge import ridge_path, ridge_path_dual, ridge_regression
+from hdlearn.papers.representation import analysis as dls
+from hdlearn.papers.representation import claims as dls_claims
 from hdlearn.papers.representation import experiment as rep
 from hdlearn.seeding import generator, generators
+from hdlearn.sizes import factor_samples, power_samples
 from hdlearn.targets.index import (
     IndexTarget,
     random_orthonormal_rows,
     single_index_terms,
     staircase_terms,
+)
+from hdlearn.training.one_step import (
+    first_step,
+    linear_offset,
+    symmetric_init,
+    zero_offset,
 )
 
 CPU = torch.device("cpu")
@@ -128,13 +138,13 @@ def _spec(**extra):
 
 
 def test_symmetric_init_is_zero_function():
-    a, w0 = rep.symmetric_init([0, 1], 6, 8, CPU)
+    a, w0 = symmetric_init([0, 1], 6, 8, CPU)
     assert torch.equal(a[:, :4], -a[:, 4:]) and torch.equal(w0[:, :4], w0[:, 4:])
     x = torch.randn(2, 50, 6, generator=generator(0, "x"), dtype=torch.float64)
     out = (torch.relu(x @ w0.transpose(1, 2)) * a[:, None, :]).sum(-1)
     assert torch.allclose(out, torch.zeros_like(out), atol=1e-12)
     with pytest.raises(ValueError, match="even"):
-        rep.symmetric_init([0], 6, 7, CPU)
+        symmetric_init([0], 6, 7, CPU)
 
 
 def test_first_step_equals_gd_step_with_weight_decay():
@@ -143,8 +153,8 @@ def test_first_step_equals_gd_step_with_weight_decay():
     data = rep._Data(spec, 6, CPU)
     target = IndexTarget(data.directions(), single_index_terms(MAIN))
     n, eta = 150, 0.5 * math.sqrt(6)
-    a, w0 = rep.symmetric_init([0, 1], 6, 8, CPU)
-    w1 = rep.first_step(data, target, n, ("train",), a, w0, eta, rep._zero_offset)
+    a, w0 = symmetric_init([0, 1], 6, 8, CPU)
+    w1 = first_step(data.stream(target, n, "train"), a, w0, eta, zero_offset)
     chunks = [(c[0], c[1]) for c in data.stream(target, n, "train")]
     x, y = (torch.cat(t, 1) for t in zip(*chunks, strict=True))
     w = w0.clone().requires_grad_(True)
@@ -160,14 +170,14 @@ def test_alignment_and_snr():
     u[0, 0, 0] = 1.0
     w = torch.zeros(1, 4, 5, dtype=torch.float64)
     w[0, :, 0] = torch.tensor([1.0, -2.0, 3.0, 1.0])
-    assert rep.alignment(w, u).item() == pytest.approx(1.0)
+    assert alignment(w, u).item() == pytest.approx(1.0)
     w[0, :, 1] = torch.tensor([1.0, 2.0, 3.0, 1.0])  # as much mass off the subspace
-    assert rep.alignment(w, u).item() == pytest.approx(math.sqrt(0.5))
+    assert alignment(w, u).item() == pytest.approx(math.sqrt(0.5))
     # M = W^T W / 4: inside 15/4, outside (15/4)/(5 - 1)
-    assert rep.direction_snr(w, u).item() == pytest.approx(4.0)
+    assert direction_snr(w, u).item() == pytest.approx(4.0)
 
 
-def test_test_risk_estimates():
+def test_excess_risk_estimates():
     spec = _spec()
     data = rep._Data(spec, 6, CPU)
     target = IndexTarget(data.directions(), single_index_terms(MAIN))
@@ -175,10 +185,13 @@ def test_test_risk_estimates():
     def stream():
         return data.stream(target, 500, "test")
 
-    zero = rep.test_risk(target, lambda x: torch.zeros(x.shape[:2], dtype=x.dtype), stream)
+    def zero_predictor(x):
+        return torch.zeros(x.shape[:2], dtype=x.dtype)
+
+    zero = excess_risk_estimates(zero_predictor, stream(), target.second_moment())
     assert torch.allclose(zero["risk"], torch.ones(2, dtype=torch.float64))
     assert torch.allclose(zero["risk_cvopt"], torch.ones(2, dtype=torch.float64))
-    exact = rep.test_risk(target, target, stream)
+    exact = excess_risk_estimates(target, stream(), target.second_moment())
     assert torch.allclose(exact["risk_plain"], torch.zeros(2, dtype=torch.float64))
     assert torch.allclose(exact["risk_cvopt"], torch.zeros(2, dtype=torch.float64), atol=1e-12)
 
@@ -189,7 +202,7 @@ def test_fit_head_recovers_noiseless_linear_head_and_zero_head_for_noise():
     data.noise = 0.0
     weights = torch.randn(2, 10, 6, generator=generator(0, "w"), dtype=torch.float64)
     bias = torch.randn(2, 10, generator=generator(0, "b"), dtype=torch.float64)
-    feats = rep.relu_features(weights, bias)
+    feats = relu_features(weights, bias)
     true_head = torch.randn(2, 10, generator=generator(0, "a"), dtype=torch.float64)
 
     class Teacher:
@@ -202,7 +215,7 @@ def test_fit_head_recovers_noiseless_linear_head_and_zero_head_for_noise():
     teacher = Teacher()
     lams = rep.lambda_grid(spec)
     head, lam = rep.fit_head(
-        data, feats, lambda: data.stream(teacher, 400, "train"),
+        feats, lambda: data.stream(teacher, 400, "train"),
         lambda: data.stream(teacher, 200, "holdout"), 400, lams,
     )  # fmt: skip
     assert torch.allclose(head, true_head, atol=1e-4)
@@ -210,7 +223,7 @@ def test_fit_head_recovers_noiseless_linear_head_and_zero_head_for_noise():
     data.noise = 1.0
     zero = IndexTarget(data.directions(), (((0,), 0.0),))  # pure noise labels
     head, lam = rep.fit_head(
-        data, feats, lambda: data.stream(zero, 30, "train"),
+        feats, lambda: data.stream(zero, 30, "train"),
         lambda: data.stream(zero, 3000, "holdout"), 30, lams,
     )  # fmt: skip
     assert torch.all(lam >= 10.0)  # a large penalty or the zero head
@@ -229,9 +242,9 @@ def test_stream_is_chunk_independent_of_reading():
 
 
 def test_sample_sizes():
-    assert rep.samples_power(10, 3.5) == 3162
-    assert rep.samples_power(10, 2.0) == 100
-    assert rep.samples_factor(4.0, 32**2) == 4096
+    assert power_samples(10, 3.5) == 3162
+    assert power_samples(10, 2.0) == 100
+    assert factor_samples(4.0, 32**2) == 4096
     assert rep.lambda_grid(_spec())[0] == pytest.approx(1e-8)
     assert rep.lambda_grid(_spec())[-1] == pytest.approx(1e6)
     assert len(rep.lambda_grid(_spec())) == 29
@@ -301,7 +314,7 @@ def synthetic_frame(seeds=(0, 1, 2)) -> pd.DataFrame:
             for k in (3.5, 4.0):
                 value = risk / 2 if (method == "alg1" and k == 4.0) else risk
                 rows.append(_row("complexity", "risk_cvopt", value, s, method=method, log_n=k,
-                                 n=rep.samples_power(10, k)))  # fmt: skip
+                                 n=power_samples(10, k)))  # fmt: skip
         for d in (16, 32, 64):
             # rho linear in log(n/d^2), 0.6 exactly at n = 2 d^2; also at n = 64 d
             for n in (d * d, 4 * d * d, 64 * d):
@@ -310,9 +323,9 @@ def synthetic_frame(seeds=(0, 1, 2)) -> pd.DataFrame:
             # risk = 0.3 exactly at n = 4 d^2 for alg1
             for c, value in [(1.0, 0.5), (16.0, 0.1)]:
                 rows.append(_row("risk", "risk_cvopt", value, s, d=d,
-                                 n=rep.samples_factor(c, d * d)))  # fmt: skip
+                                 n=factor_samples(c, d * d)))  # fmt: skip
             rows.append(_row("risk", "risk_cvopt", 0.7, s, method="rf", d=d,
-                             n=rep.samples_factor(16.0, d * d)))  # fmt: skip
+                             n=factor_samples(16.0, d * d)))  # fmt: skip
             rows.append(_row("transfer", "risk_cvopt", {16: 0.2, 32: 0.25, 64: 0.3}[d], s,
                              d=d, n_target=1024, target="transfer_independence"))  # fmt: skip
             rows.append(_row("transfer", "risk_cvopt", 0.95, s, method="rf", d=d,
@@ -357,7 +370,7 @@ def test_every_claim_passes_on_synthetic_table():
     settings = _config()["scales"]["default"]["representation"]["claims"]
     f = synthetic_frame()
     ids = []
-    for claim in dls.claims(settings):
+    for claim in dls_claims.claims(settings):
         row = evaluate(claim, f, n_boot=50, seed=0, level=0.9)
         assert row["verdict"] == PASS, row
         ids.append(row["claim_id"])
@@ -366,11 +379,11 @@ def test_every_claim_passes_on_synthetic_table():
 
 def test_select_rows_drops_reference_and_other_metrics():
     table = synthetic_frame(seeds=(0,))
-    tables = {name: table[table["experiment"] == name] for name in dls.TABLES}
+    tables = {name: table[table["experiment"] == name] for name in dls_claims.TABLES}
     tables["complexity"] = pd.concat(
         [tables["complexity"], pd.DataFrame([_row("complexity", "lambda", 1.0)])]
     )
-    selected = dls.select_rows(tables)
+    selected = dls_claims.select_rows(tables)
     assert "lambda" not in set(selected["metric"])
     assert len(selected) == len(table)
     assert np.isfinite(selected["value"]).all()
@@ -425,7 +438,7 @@ def test_preprocessing_offset_is_added_back_and_removes_the_linear_part():
     u = data.directions()
     linear = IndexTarget(u, single_index_terms([[0, 0.5], [1, 2.0]]))  # 0.5 + 2 u.x
     data.noise = 0.0
-    offset = rep._linear_offset(data, linear, 40_000, ("train",))
+    offset = linear_offset(data.stream(linear, 40_000, "train"))
     x = torch.randn(2, 100, 6, generator=generator(0, "x"), dtype=torch.float64)
     assert torch.allclose(offset(x), linear(x), atol=0.25)
 
@@ -468,3 +481,66 @@ def test_transfer_grid_lookup_tolerates_log_n_round_off():
     f.loc[grid & (f["log_n"] == 4.0), "log_n"] = math.log(10_000) / math.log(10)
     assert dls.transfer_grid_at(f, 4.0, 3.0, "risk_cvopt") == pytest.approx(0.1)
     assert dls.transfer_grid_at(f, 1.0, 3.0, "risk_cvopt") == pytest.approx(0.9)
+
+
+# --------------------------------------------------------------------------- moved building blocks
+
+
+def test_relu_and_ntk_features_exact_values():
+    x = torch.tensor([[[1.0, -2.0]]], dtype=torch.float64)  # (E=1, c=1, d=2)
+    w = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]], dtype=torch.float64)  # (E, m=2, d)
+    b = torch.tensor([[0.5, 0.5]], dtype=torch.float64)
+    assert torch.equal(relu_features(w, b)(x), torch.tensor([[[1.5, 0.0]]], dtype=torch.float64))
+    a = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
+    # pre = (1, -2): relu (1, 0), gate a 1{pre >= 0} = (1, 0), outer = (1, -2, 0, 0)
+    expected = torch.tensor([[[1.0, 0.0, 1.0, -2.0, 0.0, 0.0, 1.0, 0.0]]], dtype=torch.float64)
+    assert torch.equal(ntk_features(a, w)(x), expected / math.sqrt(2))
+
+
+def test_linear_offset_is_mean_y_and_mean_yx_over_chunks():
+    x = torch.tensor([[[1.0, 0.0], [0.0, 2.0], [1.0, 1.0], [2.0, 0.0]]], dtype=torch.float64)
+    y = torch.tensor([[2.0, 4.0, 0.0, 2.0]], dtype=torch.float64)
+    offset = linear_offset([(x[:, :3], y[:, :3], None), (x[:, 3:], y[:, 3:], None)])
+    # alpha = 8/4 = 2, beta = (2 + 0 + 4, 8 + 0 + 0)/4 = (1.5, 2)
+    probe = torch.tensor([[[0.0, 0.0], [1.0, 1.0]]], dtype=torch.float64)
+    assert torch.equal(offset(probe), torch.tensor([[2.0, 5.5]], dtype=torch.float64))
+    assert torch.equal(zero_offset(probe), torch.zeros(1, 2, dtype=torch.float64))
+    with pytest.raises(ValueError, match="at least one sample"):
+        linear_offset([])
+
+
+def test_first_step_closed_form_on_a_tiny_example():
+    a = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
+    w0 = torch.tensor([[[1.0, 0.0], [1.0, 0.0]]], dtype=torch.float64)
+    x = torch.tensor([[[1.0, 2.0], [-1.0, 3.0]]], dtype=torch.float64)
+    y = torch.tensor([[2.0, 5.0]], dtype=torch.float64)
+    # only x_1 passes the gate: w = (2 eta / n) a y_1 x_1 = (2 * 1 / 2) * 2 * (1, 2)
+    w1 = first_step([(x[:, :1], y[:, :1]), (x[:, 1:], y[:, 1:])], a, w0, 1.0)
+    assert torch.equal(w1, torch.tensor([[[2.0, 4.0], [-2.0, -4.0]]], dtype=torch.float64))
+    shifted = first_step([(x, y)], a, w0, 1.0, lambda v: torch.ones(v.shape[:-1]))
+    assert torch.equal(shifted, torch.tensor([[[1.0, 2.0], [-1.0, -2.0]]], dtype=torch.float64))
+
+
+def test_claims_module_does_not_import_the_experiment():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hdlearn.papers.representation.claims as c; "
+        "assert 'hdlearn.papers.representation.experiment' not in sys.modules; "
+        "assert not hasattr(c, 'samples_power') and not hasattr(c, '_value')"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_spreads_and_extremes_are_nan_strict():
+    f = synthetic_frame()
+    alignment_rows = (f["experiment"] == "alignment") & (f["d"] == 64) & (f["n"] == 4 * 64 * 64)
+    f.loc[alignment_rows, "value"] = math.nan  # a diverged dimension
+    assert math.isnan(dls.rho_spread(f, 4.0, 16))
+    transfer = (f["experiment"] == "transfer") & (f["target"] == "transfer_independence")
+    f.loc[transfer & (f["d"] == 16) & (f["method"] == "alg1"), "value"] = math.nan
+    assert math.isnan(dls.transfer_spread(f, 1024, "risk_cvopt"))
+    grid = (f["experiment"] == "transfer") & (f["target"] == "transfer_grid")
+    f.loc[grid & (f["log_n"] == 0.0), "value"] = math.nan
+    assert math.isnan(dls.transfer_grid_small(f, 1.0, 3.0, "risk_cvopt"))

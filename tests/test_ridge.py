@@ -13,7 +13,12 @@ from hdlearn.baselines import (
     quadratic_kernel_features,
     ridge_regression,
 )
-from hdlearn.baselines.ridge import _kernel_ridge_dual, _kernel_ridge_primal
+from hdlearn.baselines.ridge import (
+    _kernel_ridge_dual,
+    _kernel_ridge_primal,
+    ridge_path,
+    select_on_holdout,
+)
 
 F64 = torch.float64
 
@@ -137,3 +142,49 @@ def test_kernel_ridge_interpolates_quadratic_target() -> None:
 
     got = kernel_ridge_predict(x, target(x), x_test, 1e-13)
     torch.testing.assert_close(got, target(x_test), rtol=0.0, atol=1e-6)
+
+
+def test_select_on_holdout_picks_smallest_error_and_zero_head() -> None:
+    # Two members, a path of two penalties with p = 1 coefficient each, one holdout chunk.
+    path = torch.tensor([[[1.0], [2.0]], [[3.0], [4.0]]], dtype=F64)  # (E=2, L=2, p=1)
+    y = torch.tensor([[2.0, 2.0], [0.0, 0.0]], dtype=F64)
+    pred = torch.tensor([[[1.0, 2.0], [1.0, 2.0]], [[1.0, 2.0], [1.0, 2.0]]], dtype=F64)
+    # member 0: errors (2, 0 | zero head 8) -> lam[1]; member 1: (2, 8 | 0) -> zero head
+    chosen, lam = select_on_holdout(path, [(pred, None, y)], [0.1, 1.0])
+    assert torch.equal(chosen, torch.tensor([[2.0], [0.0]], dtype=F64))
+    assert lam.tolist() == [1.0, math.inf]
+
+
+def test_select_on_holdout_adds_the_base_and_breaks_ties_towards_ridge() -> None:
+    path = torch.tensor([[[5.0], [6.0]]], dtype=F64)
+    y = torch.tensor([[1.0, 3.0]], dtype=F64)
+    base = torch.tensor([[1.0, 3.0]], dtype=F64)  # the base alone is exact: zero head error 0
+    pred = torch.tensor([[[0.0, 1.0], [0.0, 1.0]]], dtype=F64)  # lam[0] also has error 0
+    chosen, lam = select_on_holdout(path, iter([(pred, base, y)]), [0.5, 2.0])
+    assert torch.equal(chosen, torch.tensor([[5.0]], dtype=F64)) and lam.tolist() == [0.5]
+    # errors accumulate over chunks: a second chunk makes lam[0] worse than the zero head
+    worse = torch.tensor([[[1.0, 1.0], [1.0, 1.0]]], dtype=F64)
+    chunks = [(pred, base, y), (worse, base, y)]
+    chosen, lam = select_on_holdout(path, chunks, [0.5, 2.0])
+    assert torch.equal(chosen, torch.zeros(1, 1, dtype=F64)) and lam.tolist() == [math.inf]
+
+
+def test_select_on_holdout_matches_a_direct_search() -> None:
+    gen = _gen(7)
+    phi = torch.randn(3, 50, 6, generator=gen, dtype=F64)
+    y = torch.randn(3, 50, generator=gen, dtype=F64)
+    lams = [1e-4, 1e-2, 1.0]
+    path = ridge_path(
+        phi.transpose(1, 2) @ phi, (phi.transpose(1, 2) @ y[..., None])[..., 0], 50, lams
+    )
+    xh = torch.randn(3, 40, 6, generator=gen, dtype=F64)
+    yh = torch.randn(3, 40, generator=gen, dtype=F64)
+    chunks = [(xh[:, i : i + 20] @ path.transpose(1, 2), None, yh[:, i : i + 20]) for i in (0, 20)]
+    chosen, lam = select_on_holdout(path, chunks, lams)
+    for e in range(3):
+        errors = [((xh[e] @ path[e, i] - yh[e]) ** 2).sum().item() for i in range(3)]
+        errors.append((yh[e] ** 2).sum().item())
+        best = min(range(4), key=errors.__getitem__)
+        assert lam[e].item() == [*lams, math.inf][best]
+        expected = path[e, best] if best < 3 else torch.zeros(6, dtype=F64)
+        assert torch.equal(chosen[e], expected)

@@ -12,13 +12,14 @@ import pytest
 import torch
 import yaml
 
-from hdlearn.analysis.claims import PASS, evaluate
-from hdlearn.papers.symmetry import claims as sym_claims
-from hdlearn.analysis.verdicts import THEORY_ONLY, scorecard, to_markdown
-from hdlearn.papers.symmetry.analysis import censored_median, series_slope, steps_summary
+from hdlearn.analysis.strict import strict_max, strict_min, strict_spread
+from hdlearn.analysis.verdicts import PASS, THEORY_ONLY, evaluate, scorecard, to_markdown
 from hdlearn.config import validate_config
-from hdlearn.papers.symmetry import experiment as symmetry
 from hdlearn.models.meanfield import init_conv, init_fc, step_sizes
+from hdlearn.papers.symmetry import analysis as sym_analysis
+from hdlearn.papers.symmetry import claims as sym_claims
+from hdlearn.papers.symmetry import experiment as symmetry
+from hdlearn.papers.symmetry.analysis import censored_median, series_slope, steps_summary
 from hdlearn.seeding import generators
 from hdlearn.targets.hypercube import BooleanTarget, hypercube_inputs, named_target
 from hdlearn.training.online import evaluation_schedule, online_step, train_until_learned
@@ -293,24 +294,26 @@ def test_series_slope_and_summary():
 
 def test_symmetry_statistics_exact_values():
     f = sym_claims.select_rows(synthetic_tables())
-    k2, k3 = {"arch": "fc", "depth": 2, "target": "parity", "k": 2}, sym_claims.PARITY3
+    k2, k3 = {"arch": "fc", "depth": 2, "target": "parity", "k": 2}, sym_analysis.PARITY3
     conv3 = {"arch": "conv", "target": "parity", "k": 3}
-    assert sym_claims.min_fraction_learned(f, "parity") == 1.0
-    assert sym_claims.slope(f, "parity", (20, 80), 0.75, **k2) == pytest.approx(1.0)
-    assert sym_claims.ratio_growth(f, "parity", (10, 40), k3, k2) == pytest.approx(4.0)
-    assert sym_claims.steps_ratio(f, "parity", 20, {**k3, "k": 4}, k3) == pytest.approx(10.0)
-    assert sym_claims.slope(f, "breaking", (10, 80), 0.75, **conv3) == pytest.approx(0.5)
-    assert sym_claims.steps_ratio(f, "breaking", 80, k3, conv3) == pytest.approx(
+    assert sym_analysis.min_fraction_learned(f, "parity") == 1.0
+    assert sym_analysis.slope(f, "parity", (20, 80), 0.75, **k2) == pytest.approx(1.0)
+    assert sym_analysis.ratio_growth(f, "parity", (10, 40), k3, k2) == pytest.approx(4.0)
+    assert sym_analysis.steps_ratio(f, "parity", 20, {**k3, "k": 4}, k3) == pytest.approx(10.0)
+    assert sym_analysis.slope(f, "breaking", (10, 80), 0.75, **conv3) == pytest.approx(0.5)
+    assert sym_analysis.steps_ratio(f, "breaking", 80, k3, conv3) == pytest.approx(
         2 * 6400 / (30 * 80**0.5)
     )
-    assert sym_claims.depth_slope_spread(f, 0.75) == pytest.approx(0.0, abs=1e-12)
-    assert sym_claims.depth_ratio_extreme(f) == pytest.approx(2.0)
-    assert sym_claims.depth_k_ratio(f, 20) == pytest.approx(8.0)  # depth 3: 400/50; depth 2 too
-    assert sym_claims.staircase_ordering(f, 40) == pytest.approx(2.0)
-    assert sym_claims.steps_ratio(f, "staircase", 40, k3, sym_claims.STAIR) == pytest.approx(8.0)
-    assert sym_claims.ratio_growth(f, "staircase", (10, 40), k3, sym_claims.STAIR) == \
+    assert sym_analysis.depth_slope_spread(f, 0.75) == pytest.approx(0.0, abs=1e-12)
+    assert sym_analysis.depth_ratio_extreme(f) == pytest.approx(2.0)
+    assert sym_analysis.depth_k_ratio(f, 20) == pytest.approx(8.0)  # depth 3: 400/50; depth 2 too
+    assert sym_analysis.staircase_ordering(f, 40) == pytest.approx(2.0)
+    assert sym_analysis.steps_ratio(f, "staircase", 40, k3, sym_analysis.STAIR) == pytest.approx(
+        8.0
+    )
+    assert sym_analysis.ratio_growth(f, "staircase", (10, 40), k3, sym_analysis.STAIR) == \
         pytest.approx(4.0)  # fmt: skip
-    assert sym_claims.equivariance_gap(f, "adam:rotation") == pytest.approx(4e-2)
+    assert sym_analysis.equivariance_gap(f, "adam:rotation") == pytest.approx(4e-2)
 
 
 def test_symmetry_claims_verdicts_on_synthetic_tables():
@@ -343,8 +346,43 @@ def test_censored_points_make_claims_inconclusive_not_pass():
 
 def test_extremes_never_drop_a_censored_point_whatever_its_position():
     for values in ([math.nan, 2.0, 1.0], [2.0, math.nan, 1.0], [1.0, 2.0, math.nan]):
-        assert math.isnan(sym_claims._extreme(values, max))
-        assert math.isnan(sym_claims._extreme(values, min))
-    assert sym_claims._extreme([2.0, 1.0, 3.0], max) == 3.0
-    assert sym_claims._extreme([2.0, 1.0, 3.0], min) == 1.0
-    assert math.isnan(sym_claims._extreme([], max))
+        assert math.isnan(strict_max(values)) and math.isnan(strict_min(values))
+        assert math.isnan(strict_spread(values))
+    assert strict_max([2.0, 1.0, 3.0]) == 3.0 and strict_min([2.0, 1.0, 3.0]) == 1.0
+    assert strict_spread([2.0, 1.0, 3.0]) == 2.0
+    assert math.isnan(strict_max([])) and math.isnan(strict_spread([1.0]))
+
+
+@pytest.mark.parametrize("d", [40, 80])
+def test_a_censored_median_makes_the_ordering_and_depth_statistics_nan(d):
+    """A series whose median is censored at one d (here 3 of 4 seeds never learn) makes the
+    "at every d" statistics NaN, whichever d it is."""
+    tables = synthetic_tables()
+    stair = ("fc", 2, "staircase", 3)
+    staircase, depth = tables["staircase"], tables["depth"]
+    tables["staircase"] = pd.concat([
+        staircase[staircase["target"] != "staircase"],
+        pd.DataFrame(_rows(stair, "staircase", lambda s, dd: dd != d or s == 0)),
+    ])  # fmt: skip
+    tables["depth"] = pd.concat([
+        depth[(depth["depth"] != 3) | (depth["k"] != 3)],
+        pd.DataFrame(_rows(("fc", 3, "parity", 3), "depth", lambda s, dd: dd != d or s == 0)),
+    ])  # fmt: skip
+    f = sym_claims.select_rows(tables)
+    assert math.isnan(sym_analysis.staircase_ordering(f, 40))
+    assert math.isnan(sym_analysis.depth_ratio_extreme(f))
+    assert math.isnan(sym_analysis.depth_k_ratio(f, d))
+    assert math.isnan(sym_analysis.depth_slope_spread(f, 0.0))  # the censored slope is NaN
+    assert sym_analysis.min_fraction_learned(f, "staircase") == 0.25
+    assert sym_analysis.depth_k_ratio(f, 20) == pytest.approx(8.0)  # other d: unaffected
+
+
+def test_equivariance_gap_is_nan_when_a_seed_is():
+    tables = synthetic_tables()
+    eq = tables["equivariance"]
+    one = (eq["variant"] == "sgd:rotation") & (eq["seed"] == SEEDS[1])
+    tables["equivariance"] = eq.assign(value=eq["value"].mask(one))
+    f = sym_claims.select_rows(tables)
+    assert math.isnan(sym_analysis.equivariance_gap(f, "sgd:rotation"))
+    assert sym_analysis.equivariance_gap(f, "adam:rotation") == pytest.approx(4e-2)
+    assert math.isnan(sym_analysis.equivariance_gap(f, "no_such_variant"))

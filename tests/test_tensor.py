@@ -10,7 +10,6 @@ import pytest
 import torch
 import yaml
 
-from hdlearn.papers.tensor import claims as ct
 from hdlearn.analysis.verdicts import FAIL, INCONCLUSIVE, PASS, evaluate
 from hdlearn.baselines.tensor import (
     hermite_least_squares,
@@ -18,6 +17,8 @@ from hdlearn.baselines.tensor import (
     power_iteration_summary,
 )
 from hdlearn.config import validate_config
+from hdlearn.papers.tensor import analysis as ta
+from hdlearn.papers.tensor import claims as ct
 from hdlearn.papers.tensor import experiment as tensor
 from hdlearn.seeding import generators
 from hdlearn.targets.cubic import (
@@ -25,6 +26,7 @@ from hdlearn.targets.cubic import (
     cubic_variance,
     generic_rank,
     linear_fraction,
+    rank_of,
     sphere_weights,
     tensor_dimension,
     weight_overlaps,
@@ -73,7 +75,8 @@ def test_sizes():
     assert all(generic_rank(d) <= d**1.5 for d in (8, 16, 24))
     assert generic_rank(32) / 32**1.5 == pytest.approx(1.033, abs=1e-3)
     assert generic_rank(128) > 1.5 * 128**1.5
-    assert tensor.rank_of(16, 0.25) == 16 and tensor.rank_of(16, 0.001) == 1
+    assert rank_of(16, 0.25) == 16 and rank_of(16, 0.001) == 1
+    assert rank_of(np.int64(16), 0.5) == rank_of(16.0, 0.5) == 32  # table d: any number type
     assert tensor.ranks(16, [0.25, 0.5, 1.0, 2.0], cap=70) == [16, 32, 64]
     assert tensor.budget_samples(16, "quadratic", 2.5, 0.5) == 640
     assert tensor.budget_samples(16, "half_d3", 2.5, 0.5) == 484
@@ -263,9 +266,9 @@ def _book():
 
 def test_bookkeeping_statistics():
     frame = _book()
-    assert ct.he3_ols_error(frame) == pytest.approx(1.01)
-    assert ct.ols_theory_gap(frame) == pytest.approx(0.015)
-    assert ct.variance_gap(frame) == pytest.approx(0.04)
+    assert ta.he3_ols_error(frame) == pytest.approx(1.01)
+    assert ta.ols_theory_gap(frame) == pytest.approx(0.015)
+    assert ta.variance_gap(frame) == pytest.approx(0.04)
 
 
 def _student(d, errors, n, budget="quadratic", width=2, train=0.0, seeds=(0, 1)):
@@ -286,13 +289,13 @@ def test_student_statistics():
     half = _student(16, {5: 0.0, 32: 0.8}, 484, budget="half_d3", train=0.05)
     wide = _student(16, {5: 0.0, 32: 0.45}, 484, budget="half_d3", width=4)
     frame = pd.concat([quad, half, wide])
-    assert ct.learnable_error(frame, 0.25, 2) == pytest.approx(0.01)
-    assert math.isnan(ct.learnable_error(frame, 0.25, 1))
-    assert ct.overfit_test_error(frame, 1.0, 2, 0.5) == pytest.approx(0.8)
-    assert ct.overfit_train_error(frame, 1.0, 2, 0.5) == pytest.approx(0.05)
-    assert ct.overfit_test_error(frame, 1.0, 2, 0.7) == pytest.approx(0.7)
-    assert ct.overfit_test_error(frame, 1.0, 4, 0.5) == pytest.approx(0.45)  # its own width
-    assert math.isnan(ct.overfit_test_error(frame, 1.0, 1, 0.5))
+    assert ta.learnable_error(frame, 0.25, 2) == pytest.approx(0.01)
+    assert math.isnan(ta.learnable_error(frame, 0.25, 1))
+    assert ta.overfit_test_error(frame, 1.0, 2, 0.5) == pytest.approx(0.8)
+    assert ta.overfit_train_error(frame, 1.0, 2, 0.5) == pytest.approx(0.05)
+    assert ta.overfit_test_error(frame, 1.0, 2, 0.7) == pytest.approx(0.7)
+    assert ta.overfit_test_error(frame, 1.0, 4, 0.5) == pytest.approx(0.45)  # its own width
+    assert math.isnan(ta.overfit_test_error(frame, 1.0, 1, 0.5))
 
 
 def test_crossover_exponent_is_exact_for_scaled_curves():
@@ -302,23 +305,23 @@ def test_crossover_exponent_is_exact_for_scaled_curves():
         _student(32, dict(zip([8, 16, 32], errors, strict=True)), 2560),  # n/d = 2 (484/16)
         _student(16, {4: 0.0, 8: 0.9}, 640),  # n/D3 = 0.66: not sample-limited, left out
     ])  # fmt: skip
-    rc = ct.crossover_ranks(frame, 2, 0.1, 0.5).set_index("d")
+    rc = ta.crossover_ranks(frame, 2, 0.1, 0.5).set_index("d")
     assert list(rc.index) == [16, 32]
     assert rc.loc[16, "r_c"] == pytest.approx(math.sqrt(8 * 16))
     assert rc.loc[32, "r_c"] == pytest.approx(2 * rc.loc[16, "r_c"])
     n_per_d = 2560 / 32 / (484 / 16)
     expected = math.log(2) / math.log(n_per_d)
-    assert ct.crossover_exponent(frame, 2, 0.1, 0.5) == pytest.approx(expected)
-    assert math.isnan(ct.crossover_exponent(frame[frame["d"] == 16], 2, 0.1, 0.5))
-    assert math.isnan(ct.crossover_exponent(frame, 1, 0.1, 0.5))  # no m = r cells
+    assert ta.crossover_exponent(frame, 2, 0.1, 0.5) == pytest.approx(expected)
+    assert math.isnan(ta.crossover_exponent(frame[frame["d"] == 16], 2, 0.1, 0.5))
+    assert math.isnan(ta.crossover_exponent(frame, 1, 0.1, 0.5))  # no m = r cells
     never = _student(24, {6: 0.0, 12: 0.0}, 1462, budget="half_d3")  # no crossover: NaN
-    assert math.isnan(ct.crossover_exponent(pd.concat([frame, never]), 2, 0.1, 0.5))
+    assert math.isnan(ta.crossover_exponent(pd.concat([frame, never]), 2, 0.1, 0.5))
     gap = _student(16, {4: 0.0, 8: 0.0, 16: 0.9}, 484, budget="half_d3", seeds=(0,))
     gap = pd.concat([gap, _student(16, {8: math.nan}, 484, budget="half_d3", seeds=(1,))])
-    assert math.isnan(ct.student_cells(gap).set_index("r").loc[8, "test_rel_err"])
-    assert math.isnan(ct.crossover_ranks(gap, 2, 0.1, 0.5)["r_c"].iloc[0])  # not a success
+    assert math.isnan(ta.student_cells(gap).set_index("r").loc[8, "test_rel_err"])
+    assert math.isnan(ta.crossover_ranks(gap, 2, 0.1, 0.5)["r_c"].iloc[0])  # not a success
     stall = _student(16, {2: 0.4, 4: 0.0, 8: 0.0, 16: 0.9}, 484, budget="half_d3")
-    stalled = ct.crossover_ranks(stall, 2, 0.1, 0.5)  # a stall at tiny r is ignored
+    stalled = ta.crossover_ranks(stall, 2, 0.1, 0.5)  # a stall at tiny r is ignored
     assert stalled["r_c"].iloc[0] == pytest.approx(math.sqrt(8 * 16))
 
 
@@ -334,17 +337,17 @@ def test_recovery_statistics():
     pop = _recovery("population", 16, {8: 1.0, 16: 0.95, 32: 0.6, 64: 0.0})
     power = _recovery("power", 16, {8: 0.5, 16: 0.3, 32: 0.05, 64: 0.02})
     frame = pd.concat([pop, power])
-    assert ct.recovery_at_small_rank(frame, 0.25) == pytest.approx(0.95)
-    assert ct.power_recovery_at_large_rank(frame, 0.5) == pytest.approx(0.05)
+    assert ta.recovery_at_small_rank(frame, 0.25) == pytest.approx(0.95)
+    assert ta.power_recovery_at_large_rank(frame, 0.5) == pytest.approx(0.05)
 
 
 def test_barrier_is_inconclusive_below_min_d_and_computed_above():
     small = _recovery("population", 32, {45: 1.0, 91: 1.0, 181: 0.0})
-    assert math.isnan(ct.barrier_exponent(small, 0.5, 128))
-    assert math.isnan(ct.barrier_rho(small, 0.5, 128))
-    note = ct.window_note(small, 128)
+    assert math.isnan(ta.barrier_exponent(small, 0.5, 128))
+    assert math.isnan(ta.barrier_rho(small, 0.5, 128))
+    note = ta.window_note(small, 128)
     assert "Not testable" in note and "d = 32 < 128" in note and "narrow" in note
-    assert "empty" in ct.window_note(_recovery("population", 24, {29: 1.0}), 128)
+    assert "empty" in ta.window_note(_recovery("population", 24, {29: 1.0}), 128)
     claim = {c.claim_id: c for c in ct.claims(SETTINGS)}["TENS-3c"]
     row = evaluate(claim, small, n_boot=50, seed=0, level=0.9)
     assert row["verdict"] == INCONCLUSIVE and "Not testable" in row["statement"]
@@ -352,9 +355,9 @@ def test_barrier_is_inconclusive_below_min_d_and_computed_above():
         _recovery("population", 128, {1000: 0.9, 2000: 0.2}),
         _recovery("population", 256, {2828: 0.8, 6000: 0.1}),
     ])  # fmt: skip
-    assert ct.barrier_exponent(big, 0.5, 128) == pytest.approx(math.log(2.828) / math.log(2))
-    assert ct.barrier_rho(big, 0.5, 128) == pytest.approx(2828 / 256**1.5)
-    assert "Not testable" not in ct.window_note(big, 128)
+    assert ta.barrier_exponent(big, 0.5, 128) == pytest.approx(math.log(2.828) / math.log(2))
+    assert ta.barrier_rho(big, 0.5, 128) == pytest.approx(2828 / 256**1.5)
+    assert "Not testable" not in ta.window_note(big, 128)
 
 
 def test_weights_and_control_statistics():
@@ -370,9 +373,29 @@ def test_weights_and_control_statistics():
         {"d": 16, "r": 8, "m": 8, "metric": "mean_ov", "value": 0.7, "activation": "he2"},
     ])  # fmt: skip
     frame = pd.concat([cubic, control])
-    assert ct.cubic_recovery_overlap(frame, 0.5, 0.01) == pytest.approx(0.99)
-    assert ct.control_worst(frame, "test_rel_err") == pytest.approx(1e-5)
-    assert ct.control_worst(frame, "mean_ov") == pytest.approx(0.7)
+    assert ta.cubic_recovery_overlap(frame, 0.5, 0.01) == pytest.approx(0.99)
+    assert ta.control_worst(frame, "test_rel_err") == pytest.approx(1e-5)
+    assert ta.control_worst(frame, "mean_ov") == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_extremes_are_nan_when_any_run_is_whatever_its_position(position):
+    """A diverged run (NaN) never drops out of a "for every" statistic, wherever it sits."""
+    values = [1e-5, 2e-5, 3e-5]
+    values[position] = math.nan
+    control = _rows("control", [
+        {"d": 16, "r": r, "m": r, "metric": "test_rel_err", "value": v, "activation": "he2"}
+        for r, v in zip((4, 8, 16), values, strict=True)
+    ])  # fmt: skip
+    assert math.isnan(ta.control_worst(control, "test_rel_err"))
+    fracs = dict(zip((4, 8, 16), [1.0 - v for v in values], strict=True))
+    pop = _recovery("population", 16, fracs)  # every seed of one cell NaN: its mean is NaN
+    assert math.isnan(ta.recovery_at_small_rank(pop, 0.25))
+    power = _recovery("power", 16, dict(zip((16, 32, 64), values, strict=True)))
+    assert math.isnan(ta.power_recovery_at_large_rank(power, 0.25))
+    finite = _recovery("power", 16, {16: 0.3, 32: 0.1, 64: 0.2})
+    assert ta.power_recovery_at_large_rank(finite, 0.25) == 0.3  # exact: the max itself
+    assert ta.recovery_at_small_rank(_recovery("population", 16, {4: 0.5, 8: 0.25}), 0.25) == 0.25
 
 
 def test_least_squares_statistics_read_seed_means():
@@ -383,14 +406,14 @@ def test_least_squares_statistics_read_seed_means():
         for q, v in ((0.25, 0.75), (0.5, 0.5), (0.9, 0.1), (1.2, 1e-20), (2.0, 1e-25))
         for s, dv in ((0, -v / 2), (1, v / 2))
     ])  # fmt: skip
-    assert ct.least_squares_error(frame, 1.2, above=True) == pytest.approx(1e-20)
-    assert ct.least_squares_error(frame, 0.5, above=False) == pytest.approx(0.5)
+    assert ta.least_squares_error(frame, 1.2, above=True) == pytest.approx(1e-20)
+    assert ta.least_squares_error(frame, 0.5, above=False) == pytest.approx(0.5)
     unfinished = frame.assign(value=frame["value"].where(frame["n_over_d3"] != 2.0))
-    assert math.isnan(ct.least_squares_error(unfinished, 1.2, above=True))
+    assert math.isnan(ta.least_squares_error(unfinished, 1.2, above=True))
     one_seed = (frame["n_over_d3"] == 0.5) & (frame["seed"] == 1)  # one diverged seed
     diverged = frame.assign(value=frame["value"].mask(one_seed))
-    assert math.isnan(ct.least_squares_error(diverged, 0.5, above=False))
-    assert ct.least_squares_error(diverged, 1.2, above=True) == pytest.approx(1e-20)
+    assert math.isnan(ta.least_squares_error(diverged, 0.5, above=False))
+    assert ta.least_squares_error(diverged, 1.2, above=True) == pytest.approx(1e-20)
 
 
 def test_every_claim_on_a_synthetic_run():

@@ -6,12 +6,15 @@ is scaled by the number of samples ``n`` as in the code of Dandi, Pesce, Zdeboro
 
     (1/n) ||Phi w - y||^2 + lam ||w||^2,
 
-whose normal equations are ``(Phi^T Phi + lam n I) w = Phi^T y``.
+whose normal equations are ``(Phi^T Phi + lam n I) w = Phi^T y``. A whole path of penalties is
+solved from one eigendecomposition (:func:`ridge_path`, :func:`ridge_path_dual`) and one of them,
+or the zero predictor, is chosen per member on a holdout set (:func:`select_on_holdout`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import torch
 
@@ -139,3 +142,39 @@ def ridge_path_dual(features: torch.Tensor, y: torch.Tensor, lams: list[float]) 
     """
     phi = features.double()
     return ridge_path(phi @ phi.transpose(-2, -1), y, phi.shape[-2], lams) @ phi
+
+
+def select_on_holdout(
+    path: torch.Tensor,
+    holdout_predictions: Iterable[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]],
+    lams: list[float],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per member, the penalty of ``lams`` (or the zero predictor) with the smallest holdout
+    squared error, and its coefficients from ``path``.
+
+    ``path`` holds the coefficients ``(E, L, p)`` of every penalty (e.g. from
+    :func:`ridge_path`). ``holdout_predictions`` yields chunks ``(pred, base, y)`` of the
+    holdout set: ``pred (E, c, L)`` are the predictions of the ``L`` path solutions, ``base``
+    ``(E, c)`` an offset added to every prediction (``None`` for none) and ``y (E, c)`` the
+    labels. The holdout error of penalty ``l`` is ``sum_i (pred_il + base_i - y_i)^2`` and
+    that of the zero predictor (coefficients 0, prediction ``base``) is
+    ``sum_i (base_i - y_i)^2``, or ``sum_i y_i^2`` without a base; errors are accumulated in
+    float64 chunk by chunk. The zero predictor comes last, so ties go to a ridge solution.
+
+    Returns ``(coefficients (E, p), lambda (E,))``, float64, with ``lambda = inf`` (on the CPU)
+    where the zero predictor was chosen.
+    """
+    members = path.shape[0]
+    errors = torch.zeros(members, len(lams) + 1, dtype=torch.float64, device=path.device)
+    for pred, base, y in holdout_predictions:
+        if base is None:
+            errors[:, :-1] += (pred - y[..., None]).square().sum(1)
+            errors[:, -1] += y.square().sum(1)
+        else:
+            errors[:, :-1] += (pred + base[..., None] - y[..., None]).square().sum(1)
+            errors[:, -1] += (base - y).square().sum(1)
+    best = errors.argmin(1)
+    padded = torch.cat([path, torch.zeros_like(path[:, :1])], dim=1)
+    chosen = padded[torch.arange(members), best]
+    lam_values = torch.tensor([*lams, math.inf], dtype=torch.float64)[best.cpu()]
+    return chosen, lam_values

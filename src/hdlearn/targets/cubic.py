@@ -113,3 +113,8 @@ def generic_rank(d: int) -> int:
     """``R_gen = ceil(C(d + 2, 3) / d)``: the generic rank of symmetric ``d x d x d`` tensors
     (Alexander-Hirschowitz; the identifiability ceiling, about ``d^2 / 6``)."""
     return math.ceil(math.comb(d + 2, 3) / d)
+
+
+def rank_of(d: int, rho: float) -> int:
+    """The teacher width ``r = max(1, round(rho d^1.5))`` at ``rho = r/d^1.5``."""
+    return max(1, round(rho * float(d) ** 1.5))

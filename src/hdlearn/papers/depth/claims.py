@@ -8,126 +8,32 @@ thresholds come from the config (``scales.<scale>.depth.claims``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from hdlearn.analysis.verdicts import Claim, Prediction
 from hdlearn.papers.depth.analysis import (
+    JOINT,
+    LAYERWISE,
+    ablation_change,
+    below_threshold_ratio,
     collapse_slope_statistic,
-    final,
-    median_curve,
-    median_level,
-    threshold_kappa,
+    error_ratio,
+    error_vs_quartic,
+    experiment_rows,
+    final_rows,
+    joint_gap,
+    layerwise_threshold,
+    overlap_max,
+    overlap_midpoint,
+    overlap_random_gap,
+    overlap_rise,
 )
-from hdlearn.analysis.fits import first_crossing
 
 PAPER = "depth"
 TABLES = ("sweep", "ablation", "levels")
-NETWORKS = ("two_layer", "three_layer_layerwise", "three_layer_joint")
-LAYERWISE, JOINT = "three_layer_layerwise", "three_layer_joint"
-
-
-def _experiment(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    return frame[frame["experiment"] == name]
-
-
-def _largest_d(frame: pd.DataFrame, experiment: str = "sweep") -> int:
-    return int(_experiment(frame, experiment)["d"].max())
-
-
-def _at_kappa_max(frame: pd.DataFrame, learner: str, metric: str = "test_mse") -> float:
-    sweep = _experiment(frame, "sweep")
-    curve = median_curve(sweep, learner, _largest_d(frame), metric)
-    return float(curve.iloc[-1]) if len(curve) else math.nan
-
-
-def below_threshold_ratio(frame: pd.DataFrame, kappa_max: float) -> float:
-    """min over d, networks and kappa <= kappa_max of median E / median Var(y)."""
-    sweep, levels = _experiment(frame, "sweep"), _experiment(frame, "levels")
-    ratios = []
-    for d in sorted(sweep["d"].unique()):
-        var_y = median_level(levels, d)
-        for learner in NETWORKS:
-            curve = median_curve(sweep, learner, d)
-            ratios.extend((curve[curve.index <= kappa_max + 1e-9] / var_y).tolist())
-    return min(ratios) if ratios else math.nan
-
-
-def error_ratio(frame: pd.DataFrame, learner: str, reference: str) -> float:
-    """E_learner / E_reference at the largest kappa and d of the sweep."""
-    return _at_kappa_max(frame, learner) / _at_kappa_max(frame, reference)
-
-
-def joint_gap(frame: pd.DataFrame) -> float:
-    """|E_joint - E_layerwise| / E_2-layer at the largest kappa and d."""
-    gap = abs(_at_kappa_max(frame, JOINT) - _at_kappa_max(frame, LAYERWISE))
-    return gap / _at_kappa_max(frame, "two_layer")
-
-
-def layerwise_threshold(frame: pd.DataFrame) -> float:
-    """kappa_c of the layer-wise 3-layer net at the largest d."""
-    d = _largest_d(frame)
-    curve = median_curve(_experiment(frame, "sweep"), LAYERWISE, d)
-    return threshold_kappa(curve, median_level(_experiment(frame, "levels"), d))
-
-
-def overlap_curve(frame: pd.DataFrame, metric: str, learner: str = LAYERWISE) -> pd.Series:
-    return median_curve(_experiment(frame, "sweep"), learner, _largest_d(frame), metric)
-
-
-def overlap_rise(frame: pd.DataFrame, metric: str, below: float) -> float:
-    """Median overlap at the largest kappa minus its largest value at kappa <= ``below``."""
-    curve = overlap_curve(frame, metric)
-    early = curve[curve.index <= below + 1e-9]
-    if curve.empty or early.empty:
-        return math.nan
-    return float(curve.iloc[-1] - early.max())
-
-
-def overlap_random_gap(frame: pd.DataFrame, below: float) -> float:
-    """max over kappa <= ``below`` of |M_W - sqrt(d_eff/d)| (the random-direction value)."""
-    sweep = _experiment(frame, "sweep")
-    d = _largest_d(frame)
-    d_eff = int(sweep.loc[sweep["d"] == d, "d_eff"].iloc[0])
-    curve = overlap_curve(frame, "overlap_W")
-    early = curve[curve.index <= below + 1e-9]
-    return float((early - math.sqrt(d_eff / d)).abs().max()) if len(early) else math.nan
-
-
-def overlap_max(frame: pd.DataFrame) -> float:
-    """Largest median M_W of the two 3-layer nets over the kappa grid."""
-    return max(float(overlap_curve(frame, "overlap_W", lrn).max()) for lrn in (LAYERWISE, JOINT))
-
-
-def overlap_midpoint(frame: pd.DataFrame, metric: str) -> float:
-    """First kappa at which the median overlap rises halfway from kappa_min to kappa_max."""
-    curve = overlap_curve(frame, metric)
-    if len(curve) < 2:
-        return math.nan
-    half = 0.5 * (curve.iloc[0] + curve.iloc[-1])
-    return first_crossing(curve.index.to_numpy(float), -curve.to_numpy(float), -half)
-
-
-def ablation_change(frame: pd.DataFrame, kappa_min: float, variant: str) -> float:
-    """max over d and kappa >= ``kappa_min`` of |E_variant - E_default| / E_default (medians)."""
-    ablation = _experiment(frame, "ablation")
-    rows = final(ablation, "test_mse")
-    rows = rows[rows["kappa"] >= kappa_min - 1e-9]
-    medians = rows.groupby(["d", "variant", "kappa"])["value"].median().unstack("variant")
-    if "default" not in medians or variant not in medians:
-        return math.nan
-    change = (medians[variant] - medians["default"]).abs() / medians["default"]
-    return float(np.nanmax(change.to_numpy())) if change.notna().any() else math.nan
-
-
-def error_vs_quartic(frame: pd.DataFrame) -> float:
-    """E_layerwise(kappa_max) / best degree-4 level in z at the largest d."""
-    level = median_level(_experiment(frame, "levels"), _largest_d(frame), "level_deg4")
-    return _at_kappa_max(frame, LAYERWISE) / level
 
 
 def claims(settings: Mapping[str, Any]) -> list[Claim]:
@@ -191,13 +97,9 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               Prediction(high=1.0)),
         claim("DEPTH-7b", f"(paper scale) ln n_c grows like {slope:g} ln d.",
               "slope ln n_c vs ln d", lambda f: collapse_slope_statistic(
-                  _final_rows(_experiment(f, "sweep"), _experiment(f, "levels")), LAYERWISE),
+                  final_rows(experiment_rows(f, "sweep"), experiment_rows(f, "levels")), LAYERWISE),
               Prediction(slope - tol, slope + tol)),
     ]  # fmt: skip
-
-
-def _final_rows(sweep: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:
-    return pd.concat([final(sweep, "test_mse"), final(levels, "var_y")], ignore_index=True)
 
 
 def select_rows(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Dandi, Pesce, Zdeborová, Krzakala (2025), "The computational advantage of depth" (arXiv
 2502.13961): hierarchical SIGHT/MIGHT targets learned by KRR, 2-layer and 3-layer networks.
 
-Sample sizes are ``n = floor(d^kappa)``; ``kappa = log n / log d`` is the x-axis of every figure.
+Sample sizes are ``n = floor(d^kappa)``, at least 2 and robust to round-off (``32^2.0`` is 1024,
+:func:`hdlearn.sizes.power_samples`); ``kappa = log n / log d`` is the x-axis of every figure.
 The theory (Thm 1) predicts that a 3-layer network trained layer-wise learns the worked example
 ``f* = tanh(3 a*.P3(W* x)/sqrt(d_eff))`` at ``kappa = max(1 + eps1, k eps1) = 1.5``, while a
 2-layer net plateaus at the best degree-4 fit in ``z = W* x`` and a quadratic kernel at the best
@@ -48,10 +49,11 @@ import pandas as pd
 import torch
 
 from hdlearn.baselines.ridge import kernel_ridge_predict, ridge_regression
-from hdlearn.rows import TidyRows
 from hdlearn.io import params_hash
 from hdlearn.models.ensemble import EnsembleMLP, init_mlp, redraw_layer
+from hdlearn.rows import TidyRows
 from hdlearn.seeding import generators
+from hdlearn.sizes import power_samples
 from hdlearn.targets.gaussian import gaussian_inputs
 from hdlearn.targets.hermite import multivariate_hermite_features
 from hdlearn.targets.hierarchical import (
@@ -87,14 +89,10 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def samples(d: int, kappa: float) -> int:
-    """``n = floor(d^kappa)`` (at least 2), robust to round-off (``32^2.0`` is 1024)."""
-    return max(2, math.floor(d**kappa + 1e-9))
-
-
 def first_width(d: int, width_kappa: float, width_exponent: float) -> int:
-    """``p1 = floor(n_max^width_exponent)`` with ``n_max = floor(d^width_kappa)`` (App. F.4)."""
-    return math.floor(samples(d, width_kappa) ** width_exponent + 1e-9)
+    """``p1 = floor(n_max^width_exponent)`` with ``n_max = floor(d^width_kappa)`` the sample
+    size at ``kappa = width_kappa`` (App. F.4)."""
+    return math.floor(power_samples(d, width_kappa, minimum=2) ** width_exponent + 1e-9)
 
 
 # --------------------------------------------------------------------------- grid expansion
@@ -291,7 +289,7 @@ def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
         return _reference_levels(spec, device)
     d, kappa, seeds = spec["d"], spec["kappa"], spec["seeds"]
     d_eff = effective_dimension(d, spec["target"]["eps1"])
-    n = samples(d, kappa)
+    n = power_samples(d, kappa, minimum=2)
     teacher = _teacher(spec, d, d_eff, device)
     record = _recorder(spec, d_eff, n)
 

@@ -11,10 +11,11 @@ orthonormal Hermite polynomials ``h_k = He_k/sqrt(k!)`` as ``g = (h_2 + h_p)/sqr
 
 Risk. The excess L2 risk ``E_x[(f_hat - f*)^2]`` (the zero predictor scores ``E[f*^2] = 1``),
 estimated on a fresh test set shared by every method of a seed (paired), with the control
-variate ``mean(f_hat^2 - 2 f_hat f*) + E[f*^2]`` (metric ``risk``; ``E[f*^2]`` is exact), and
-plainly as ``mean((f_hat - f*)^2)`` (metric ``risk_plain``).
+variate ``mean(f_hat^2 - 2 f_hat f*) + E[f*^2]`` (metric ``risk``; ``E[f*^2]`` is exact),
+plainly as ``mean((f_hat - f*)^2)`` (metric ``risk_plain``) and with the regression control
+variate (metric ``risk_cvopt``); see :func:`hdlearn.analysis.estimators.excess_risk_estimates`.
 
-Algorithm 1 (paper Sec. 4), exactly:
+Algorithm 1 (paper Sec. 4), exactly (:mod:`hdlearn.training.one_step`):
 
 * ``f(x) = a . relu(W x + b)``, no ``1/m`` prefactor, ``m`` even. Symmetric init:
   ``a_j ~ U{-1, +1}``, ``w_j ~ N(0, I/d)``, ``b = 0`` and neuron ``j + m/2`` is
@@ -36,9 +37,11 @@ Algorithm 1 (paper Sec. 4), exactly:
   solution on ``relu(W1 x + b)`` (the limit of the paper's GD + weight decay on ``a``):
   minimise ``(1/n)||Phi a - y||^2 + lambda ||a||^2``, ``lambda`` chosen on a holdout set
   (noisy labels) from ``logspace(lambda_log10)`` = ``logspace(-8, 6, 29)`` plus the zero
-  head ``a = 0``. The same ``n`` samples serve both stages, as in the paper.
+  head ``a = 0`` (:func:`hdlearn.baselines.ridge.select_on_holdout`). The same ``n`` samples
+  serve both stages, as in the paper.
 
-Baselines [our choices, the paper does not define them]:
+Baselines [our choices, the paper does not define them; feature maps in
+:mod:`hdlearn.baselines.features`]:
 
 * ``rf``: random features ``relu(W0 x + b)`` with independent rows ``w_j ~ N(0, I/d)``,
   ``b_j ~ N(0, 1)``: Algorithm 1 without its first step. Same ridge head and holdout.
@@ -52,7 +55,7 @@ Baselines [our choices, the paper does not define them]:
 Subspace alignment ``rho = ||W1 P_u||_F / ||W1||_F`` (per-neuron mass on ``span(U)``; random
 value ``sqrt(r/d)``), never the top singular vector of ``W1``, which pools the neurons. For
 rank-``r`` targets also the per-direction SNR ``lambda_min(U M U^T) / [tr((I - P) M)/(d - r)]``
-with ``M = W1^T W1 / m``.
+with ``M = W1^T W1 / m`` (:mod:`hdlearn.analysis.estimators`).
 
 Transfer (Thm 3, Fig. 2): pre-train Algorithm 1 on ``n`` samples of
 ``f_pre = He_2/2 + He_3/sqrt(12)``, keep ``W1, b`` and refit only the head (ridge, holdout
@@ -61,11 +64,12 @@ lambda, zero head) on ``N`` fresh samples of ``He_3/sqrt(6)`` in the same direct
 features without pre-training.
 
 Sample sizes ``n = floor(d^k + 1e-9)`` for exponents ``k = log_d n`` (Fig. 1 and 2) or
-``n = floor(c d^2)`` / ``floor(c d)``. Seeds are an ensemble axis; every draw comes from a
-generator named by what it draws (:mod:`hdlearn.seeding`): the direction ``u`` depends on
-``(seed, d)`` only, the training set on ``(seed, d, n)``, holdout and test on ``(seed, d)``,
-so every method at a ``(seed, d, n)`` sees the same data. Data are drawn and processed in
-chunks of ``chunk`` samples (two passes regenerate the same stream), in float64.
+``n = floor(c d^2)`` / ``floor(c d)`` (:mod:`hdlearn.sizes`). Seeds are an ensemble axis;
+every draw comes from a generator named by what it draws (:mod:`hdlearn.seeding`): the
+direction ``u`` depends on ``(seed, d)`` only, the training set on ``(seed, d, n)``, holdout
+and test on ``(seed, d)``, so every method at a ``(seed, d, n)`` sees the same data. Data are
+drawn and processed in chunks of ``chunk`` samples (two passes regenerate the same stream), in
+float64.
 """
 
 from __future__ import annotations
@@ -79,16 +83,28 @@ from typing import Any
 import pandas as pd
 import torch
 
+from hdlearn.analysis.estimators import alignment, direction_snr, excess_risk_estimates
+from hdlearn.baselines.features import Features, ntk_features, relu_features
 from hdlearn.baselines.kernels import relu_ntk
-from hdlearn.baselines.ridge import ridge_path, ridge_path_dual
-from hdlearn.rows import TidyRows
+from hdlearn.baselines.ridge import ridge_path, ridge_path_dual, select_on_holdout
 from hdlearn.io import params_hash
+from hdlearn.rows import TidyRows
 from hdlearn.seeding import generators
+from hdlearn.sizes import factor_samples, power_samples
 from hdlearn.targets.index import (
     IndexTarget,
     random_orthonormal_rows,
     single_index_terms,
     staircase_terms,
+)
+from hdlearn.training.one_step import (
+    Offset,
+    first_step,
+    gaussian,
+    linear_offset,
+    symmetric_init,
+    uniform_signs,
+    zero_offset,
 )
 
 PAPER = "representation"
@@ -100,16 +116,6 @@ COLUMNS = [
 ]  # fmt: skip
 DTYPE = torch.float64
 REPO_ROOT = Path(__file__).resolve().parents[4]
-
-
-def samples_power(d: int, k: float) -> int:
-    """``n = floor(d^k)`` (at least 1), robust to round-off (``10^3.5`` is 3162)."""
-    return max(1, math.floor(d**k + 1e-9))
-
-
-def samples_factor(c: float, base: float) -> int:
-    """``n = floor(c base)`` (at least 1), e.g. ``base = d^2``."""
-    return max(1, math.floor(c * base + 1e-9))
 
 
 def lambda_grid(spec: Mapping[str, Any]) -> list[float]:
@@ -203,8 +209,8 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
 
     align = block["alignment"]
     for d in align["d"]:
-        sizes = {samples_factor(c, d * d) for c in align["sizes_d2"]}
-        sizes |= {samples_factor(c, d) for c in align["sizes_d"]}
+        sizes = {factor_samples(c, d * d) for c in align["sizes_d2"]}
+        sizes |= {factor_samples(c, d) for c in align["sizes_d"]}
         add_d("alignment", {
             "method": "alg1_step", "d": int(d), "m": align["m"], "n": sorted(sizes),
             "target": targets["main"],
@@ -212,7 +218,7 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
 
     risk = block["risk"]
     for d in risk["d"]:
-        sizes = sorted({samples_factor(c, d * d) for c in risk["sizes_d2"]})
+        sizes = sorted({factor_samples(c, d * d) for c in risk["sizes_d2"]})
         for method in risk["methods"]:
             n_list = [n for n in sizes if method != "krr" or n <= risk["krr_max_n"]]
             if not n_list or (method == "krr" and int(d) not in risk["krr_d"]):
@@ -226,8 +232,8 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     grid = transfer["grid"]
     add("transfer", {
         "method": "alg1", "part": "grid", "d": grid["d"], "m": grid["m"],
-        "n": [samples_power(grid["d"], k) for k in grid["log_n"]],
-        "n_target": [samples_power(grid["d"], k) for k in grid["log_n_target"]],
+        "n": [power_samples(grid["d"], k) for k in grid["log_n"]],
+        "n_target": [power_samples(grid["d"], k) for k in grid["log_n_target"]],
         "pretrain_target": targets["pretrain"], "target": targets["transfer"],
     })  # fmt: skip
     indep = transfer["independence"]
@@ -235,7 +241,7 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
         for method in indep["methods"]:
             add_d("transfer", {
                 "method": method, "part": "independence", "d": int(d), "m": indep["m"],
-                "n": [samples_factor(indep["size_d2"], d * d)] if method == "alg1" else [],
+                "n": [factor_samples(indep["size_d2"], d * d)] if method == "alg1" else [],
                 "n_target": list(indep["n_target"]),
                 "pretrain_target": targets["pretrain"], "target": targets["transfer"],
             })  # fmt: skip
@@ -245,14 +251,14 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     for d in deg["d"]:
         add_d("ablation", {
             "method": "alg1_step", "part": "degenerate", "d": int(d), "m": deg["m"],
-            "n": [samples_factor(c, d * d) for c in deg["sizes_d2"]],
+            "n": [factor_samples(c, d * d) for c in deg["sizes_d2"]],
             "targets": {name: targets[name] for name in deg["targets"]},
         })  # fmt: skip
     rank = ablation["rank"]
     if rank["r"]:
         add("ablation", {
             "method": "alg1_step", "part": "rank", "d": rank["d"], "m": rank["m"],
-            "n": [samples_factor(c, rank["d"] ** 2) for c in rank["sizes_d2"]],
+            "n": [factor_samples(c, rank["d"] ** 2) for c in rank["sizes_d2"]],
             "r": list(rank["r"]),
         })  # fmt: skip
     for (experiment, _, _), specs in per_d.items():
@@ -318,134 +324,24 @@ class _Data:
             done += size
 
 
-def _uniform_signs(shape: tuple[int, ...], gens: list[torch.Generator], device) -> torch.Tensor:
-    return torch.stack(
-        [2.0 * torch.randint(0, 2, shape, generator=g).to(DTYPE) - 1.0 for g in gens]
-    ).to(device)
-
-
-def _gaussian(shape: tuple[int, ...], gens: list[torch.Generator], device, scale=1.0):
-    return torch.stack([torch.randn(shape, generator=g, dtype=DTYPE) for g in gens]).to(
-        device
-    ) * float(scale)
-
-
 # --------------------------------------------------------------------------- learners
-
-Features = Callable[[torch.Tensor], torch.Tensor]
-Offset = Callable[[torch.Tensor], torch.Tensor]
-
-
-def _zero_offset(x: torch.Tensor) -> torch.Tensor:
-    return torch.zeros(x.shape[:-1], dtype=x.dtype, device=x.device)
-
-
-def relu_features(weights: torch.Tensor, bias: torch.Tensor) -> Features:
-    """``x -> relu(W x + b)`` for ``W`` of shape ``(E, m, d)`` and ``b`` of shape ``(E, m)``."""
-
-    def features(x: torch.Tensor) -> torch.Tensor:
-        return torch.relu(x @ weights.transpose(1, 2) + bias[:, None, :])
-
-    return features
-
-
-def ntk_features(a: torch.Tensor, weights: torch.Tensor) -> Features:
-    """``x -> [relu(w.x), a relu'(w.x) x, a relu'(w.x)] / sqrt(m)`` (the gradient of
-    ``a . relu(W x + b)`` in ``(a, W, b)`` at ``b = 0``), ``m (d + 2)`` columns."""
-    m = weights.shape[1]
-
-    def features(x: torch.Tensor) -> torch.Tensor:
-        pre = x @ weights.transpose(1, 2)
-        gate = (pre >= 0).to(x.dtype) * a[:, None, :]
-        outer = (gate[..., :, None] * x[..., None, :]).flatten(-2)
-        return torch.cat([torch.relu(pre), outer, gate], dim=-1) / math.sqrt(m)
-
-    return features
-
-
-def symmetric_init(
-    seeds: list[int], d: int, m: int, device: torch.device, *tags: object
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(a, W0)`` of the symmetric init: ``a_j ~ U{-1,+1}``, ``w_j ~ N(0, I/d)`` for
-    ``j < m/2`` and neuron ``j + m/2 = (-a_j, w_j)``; shapes ``(E, m)`` and ``(E, m, d)``."""
-    if m % 2:
-        raise ValueError(f"the symmetric init needs an even width, got m = {m}")
-    half = m // 2
-    a = _uniform_signs((half,), generators(seeds, "a0", d, m, *tags), device)
-    w = _gaussian((half, d), generators(seeds, "w0", d, m, *tags), device, 1 / math.sqrt(d))
-    return torch.cat([a, -a], dim=1), torch.cat([w, w], dim=1)
-
-
-def _linear_offset(data: _Data, target: IndexTarget, n: int, tags: tuple) -> Offset:
-    """Pre-processing: ``alpha + beta . x`` with ``alpha = mean(y)``, ``beta = mean(y x)``."""
-    alpha = torch.zeros(len(data.seeds), dtype=DTYPE, device=data.device)
-    beta = torch.zeros(len(data.seeds), data.d, dtype=DTYPE, device=data.device)
-    for x, y, _ in data.stream(target, n, *tags):
-        alpha += y.sum(1)
-        beta += (y[..., None] * x).sum(1)
-    alpha, beta = alpha / n, beta / n
-
-    def offset(x: torch.Tensor) -> torch.Tensor:
-        return alpha[:, None] + (x @ beta[..., None]).squeeze(-1)
-
-    return offset
-
-
-def first_step(
-    data: _Data,
-    target: IndexTarget,
-    n: int,
-    tags: tuple,
-    a: torch.Tensor,
-    w0: torch.Tensor,
-    eta: float,
-    offset: Offset,
-) -> torch.Tensor:
-    """``W1`` after Algorithm 1's step: ``w_j = (2 eta/n) a_j sum_i y_i 1{w_j0.x_i >= 0} x_i``
-    (labels minus ``offset``). Computed for the first ``m/2`` neurons; their partners
-    (``-a_j``, same ``w_j0``) get ``-w_j``."""
-    half = a.shape[1] // 2
-    a_half, w_half = a[:, :half], w0[:, :half]
-    acc = torch.zeros_like(w_half)
-    for x, y, _ in data.stream(target, n, *tags):
-        gate = (x @ w_half.transpose(1, 2) >= 0).to(x.dtype)
-        acc += (gate * (y - offset(x))[..., None]).transpose(1, 2) @ x
-    w1 = (2.0 * eta / n) * a_half[..., None] * acc
-    return torch.cat([w1, -w1], dim=1)
-
-
-def alignment(w1: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
-    """``rho = ||W1 P_U||_F / ||W1||_F`` per member (``P_U`` projects onto ``span(U)``)."""
-    on = (w1 @ directions.transpose(1, 2)).square().sum((1, 2))
-    return (on / w1.square().sum((1, 2))).sqrt()
-
-
-def direction_snr(w1: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
-    """``lambda_min(U M U^T) / [tr((I - P_U) M) / (d - r)]`` with ``M = W1^T W1 / m``."""
-    m, d = w1.shape[1], w1.shape[2]
-    r = directions.shape[1]
-    moment = w1.transpose(1, 2) @ w1 / m
-    inside = directions @ moment @ directions.transpose(1, 2)
-    outside = (torch.diagonal(moment, dim1=1, dim2=2).sum(1) - torch.diagonal(
-        inside, dim1=1, dim2=2).sum(1)) / (d - r)  # fmt: skip
-    return torch.linalg.eigvalsh(inside)[:, 0] / outside
 
 
 def fit_head(
-    data: _Data,
     features: Features,
     train: Callable[[], Iterator[tuple]],
     holdout: Callable[[], Iterator[tuple]],
     n: int,
     lams: list[float],
-    offset: Offset = _zero_offset,
+    offset: Offset = zero_offset,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Ridge head on ``features`` with ``lambda`` (or the zero head) chosen on the holdout.
 
     Accumulates ``Phi^T Phi`` and ``Phi^T (y - offset)`` over the training chunks, solves the
     whole ``lams`` path by :func:`hdlearn.baselines.ridge.ridge_path`, and picks per member
-    the candidate with the smallest holdout MSE against noisy labels (the zero head last, so
-    ties go to a ridge solution). When ``n < p`` the path is solved in the dual
+    the candidate with the smallest holdout MSE against noisy labels, the prediction being
+    ``Phi a + offset`` (:func:`hdlearn.baselines.ridge.select_on_holdout`; the zero head last,
+    so ties go to a ridge solution). When ``n < p`` the path is solved in the dual
     (:func:`hdlearn.baselines.ridge.ridge_path_dual`), the same estimator. Returns
     ``(head (E, p), chosen lambda (E,))`` with ``lambda = inf`` for the zero head.
     """
@@ -463,55 +359,8 @@ def fit_head(
         heads = ridge_path_dual(torch.cat(phis, 1), torch.cat(labels, 1), lams)
     else:
         heads = ridge_path(gram, rhs.squeeze(-1), n, lams)  # (E, L, p)
-    errors = torch.zeros(heads.shape[0], len(lams) + 1, dtype=DTYPE, device=heads.device)
-    for x, y, _ in holdout():
-        base = offset(x)
-        pred = features(x) @ heads.transpose(1, 2) + base[..., None]  # (E, c, L)
-        errors[:, :-1] += (pred - y[..., None]).square().sum(1)
-        errors[:, -1] += (base - y).square().sum(1)
-    best = errors.argmin(1)
-    zero = torch.zeros_like(heads[:, 0])
-    padded = torch.cat([heads, zero[:, None]], dim=1)
-    head = padded[torch.arange(heads.shape[0]), best]
-    lam_values = torch.tensor([*lams, math.inf], dtype=DTYPE)[best.cpu()]
-    return head, lam_values
-
-
-def test_risk(
-    target: IndexTarget, predict: Callable[[torch.Tensor], torch.Tensor], test
-) -> dict[str, torch.Tensor]:
-    """Three estimates of the excess risk ``E[(f - f*)^2]`` on the test stream, per member.
-
-    With ``a_i = (f(x_i) - f*(x_i))^2`` and the control variate ``b_i = f*(x_i)^2`` (whose mean
-    ``E[f*^2]`` is known exactly):
-
-    * ``risk_plain = mean(a)``;
-    * ``risk = mean(f^2 - 2 f f*) + E[f*^2] = mean(a) - (mean(b) - E[f*^2])`` (issue 5's
-      control variate; exact test-noise cancellation for ``f = 0``, but it adds the full
-      ``mean(b)`` noise, ``sqrt(Var(f*^2)/n_test)``, when ``f ~ f*``);
-    * ``risk_cvopt = mean(a) - beta (mean(b) - E[f*^2])`` with the variance-minimising
-      ``beta = cov(a, b)/var(b)`` estimated on the same test set (regression control
-      variate, e.g. Glasserman 2004, Sec. 4.1): at least as precise as both [our addition].
-    """
-    sums = {"a": 0.0, "b": 0.0, "ab": 0.0, "bb": 0.0}
-    count = 0
-    for x, _, fx in test():
-        a, b = (predict(x) - fx).square(), fx.square()
-        sums["a"] = sums["a"] + a.sum(1)
-        sums["b"] = sums["b"] + b.sum(1)
-        sums["ab"] = sums["ab"] + (a * b).sum(1)
-        sums["bb"] = sums["bb"] + (b * b).sum(1)
-        count += x.shape[1]
-    mean_a, mean_b = sums["a"] / count, sums["b"] / count
-    cov = sums["ab"] / count - mean_a * mean_b
-    var = sums["bb"] / count - mean_b * mean_b
-    beta = cov / var.clamp_min(1e-300)
-    excess = mean_b - target.second_moment()
-    return {
-        "risk": mean_a - excess,
-        "risk_plain": mean_a,
-        "risk_cvopt": mean_a - beta * excess,
-    }
+    chunks = ((features(x) @ heads.transpose(1, 2), offset(x), y) for x, y, _ in holdout())
+    return select_on_holdout(heads, chunks, lams)
 
 
 class _Cell:
@@ -547,24 +396,24 @@ class _Cell:
         """``(features, offset, W1)`` of Algorithm 1's first stage on ``n`` samples."""
         seeds = self.data.seeds
         a, w0 = symmetric_init(seeds, self.d, m, self.device)
-        offset = _zero_offset
+        offset = zero_offset
         if self.hyper["preprocess"]:
-            offset = _linear_offset(self.data, target, n, tags)
-        w1 = first_step(self.data, target, n, tags, a, w0, self.eta(eta_factor), offset)
-        bias = _gaussian((m,), generators(seeds, "bias", self.d, m), self.device)
+            offset = linear_offset(self.data.stream(target, n, *tags))
+        w1 = first_step(self.data.stream(target, n, *tags), a, w0, self.eta(eta_factor), offset)
+        bias = gaussian((m,), generators(seeds, "bias", self.d, m), self.device)
         return relu_features(w1, bias), offset, w1
 
     def baseline(self, method: str, m: int) -> Features:
         seeds = self.data.seeds
         if method == "rf":
-            w = _gaussian((m, self.d), generators(seeds, "rf_w", self.d, m), self.device,
-                          1 / math.sqrt(self.d))  # fmt: skip
-            b = _gaussian((m,), generators(seeds, "rf_b", self.d, m), self.device)
+            w = gaussian((m, self.d), generators(seeds, "rf_w", self.d, m), self.device,
+                         1 / math.sqrt(self.d))  # fmt: skip
+            b = gaussian((m,), generators(seeds, "rf_b", self.d, m), self.device)
             return relu_features(w, b)
         if method == "ntk":
-            a = _uniform_signs((m,), generators(seeds, "ntk_a", self.d, m), self.device)
-            w = _gaussian((m, self.d), generators(seeds, "ntk_w", self.d, m), self.device,
-                          1 / math.sqrt(self.d))  # fmt: skip
+            a = uniform_signs((m,), generators(seeds, "ntk_a", self.d, m), self.device)
+            w = gaussian((m, self.d), generators(seeds, "ntk_w", self.d, m), self.device,
+                         1 / math.sqrt(self.d))  # fmt: skip
             return ntk_features(a, w)
         raise ValueError(f"unknown feature baseline {method!r}")
 
@@ -573,14 +422,16 @@ class _Cell:
         ``fixed`` (``n`` defaults to ``n_fit``)."""
         fixed.setdefault("n", n_fit)
         train = self.stream(task, n_fit, *tags)
-        head, lam = fit_head(
-            self.data, features, train, self.holdout(task), n_fit, self.lams, offset
-        )
+        head, lam = fit_head(features, train, self.holdout(task), n_fit, self.lams, offset)
 
         def predict(x):
             return (features(x) @ head[..., None]).squeeze(-1) + offset(x)
 
-        self.record_risks(test_risk(task, predict, self.test(task)), lam, fixed)
+        self.record_risks(self.risks(task, predict), lam, fixed)
+
+    def risks(self, target: IndexTarget, predict) -> dict[str, torch.Tensor]:
+        """:func:`hdlearn.analysis.estimators.excess_risk_estimates` on the test stream."""
+        return excess_risk_estimates(predict, self.test(target)(), target.second_moment())
 
     def record_risks(self, risks: dict, lam: torch.Tensor, fixed: dict) -> None:
         for metric, values in risks.items():
@@ -609,22 +460,20 @@ def _krr(cell: _Cell, target: IndexTarget, n: int) -> None:
     alphas, lams = [], []
     for g in groups:
         path = ridge_path(relu_ntk(x[g], x[g]), y[g], n, cell.lams)  # (members, L, n)
-        errors = torch.zeros(path.shape[0], len(cell.lams) + 1, dtype=DTYPE, device=x.device)
-        for xh, yh, _ in cell.holdout(target)():
-            pred = relu_ntk(xh[g], x[g]) @ path.transpose(1, 2)
-            errors[:, :-1] += (pred - yh[g, :, None]).square().sum(1)
-            errors[:, -1] += yh[g].square().sum(1)
-        best = errors.argmin(1)
-        padded = torch.cat([path, torch.zeros_like(path[:, :1])], dim=1)
-        alphas.append(padded[torch.arange(path.shape[0]), best])
-        lams.append(torch.tensor([*cell.lams, math.inf], dtype=DTYPE)[best.cpu()])
+        chunks = (
+            (relu_ntk(xh[g], x[g]) @ path.transpose(1, 2), None, yh[g])
+            for xh, yh, _ in cell.holdout(target)()
+        )
+        chosen, chosen_lam = select_on_holdout(path, chunks, cell.lams)
+        alphas.append(chosen)
+        lams.append(chosen_lam)
     alpha, lam = torch.cat(alphas), torch.cat(lams)
 
     def predict(xt):
         parts = [(relu_ntk(xt[g], x[g]) @ alpha[g, :, None]).squeeze(-1) for g in groups]
         return torch.cat(parts)
 
-    cell.record_risks(test_risk(target, predict, cell.test(target)), lam, {"n": n})
+    cell.record_risks(cell.risks(target, predict), lam, {"n": n})
 
 
 # --------------------------------------------------------------------------- the cells
@@ -643,7 +492,7 @@ def _learning_curve(cell: _Cell, n_list: list[int], log_n: list[float] | None = 
             features, offset, w1 = cell.algorithm1(target, n, spec["m"])
             cell.record.add("rho", alignment(w1, cell.u), n=n, **extra)
         else:
-            features, offset = cell.baseline(method, spec["m"]), _zero_offset
+            features, offset = cell.baseline(method, spec["m"]), zero_offset
         cell.fit_and_score(target, features, offset, n, **extra)
 
 
@@ -663,7 +512,7 @@ def _transfer_cell(cell: _Cell) -> None:
     def heads(features, n, tag):
         for n_target in spec["n_target"]:
             cell.fit_and_score(
-                target, features, _zero_offset, n_target, ("transfer",),
+                target, features, zero_offset, n_target, ("transfer",),
                 n=n, n_target=n_target, target=tag, log_n=(
                     math.log(n) / math.log(cell.d) if grid else math.nan),
             )  # fmt: skip
@@ -699,7 +548,7 @@ def _ablation_cell(cell: _Cell) -> None:
         target = cell.target(spec["target"])
         for factor in spec["eta_factors"]:
             for k in spec["log_n"]:
-                n = samples_power(cell.d, k)
+                n = power_samples(cell.d, k)
                 features, offset, w1 = cell.algorithm1(target, n, spec["m"], eta_factor=factor)
                 cell.record.add("rho", alignment(w1, cell.u), n=n, eta_factor=factor)
                 cell.fit_and_score(target, features, offset, n, eta_factor=factor)
@@ -713,7 +562,7 @@ def _reference_cell(spec: Mapping[str, Any]) -> pd.DataFrame:
     for row in spec["rows"]:
         fixed = {
             "method": row["method"], "target": "main", "d": int(row["d"]), "m": int(row["m"]),
-            "n": samples_power(int(row["d"]), row["log_n"]), "log_n": row["log_n"],
+            "n": power_samples(int(row["d"]), row["log_n"]), "log_n": row["log_n"],
             "n_target": 0, "r": 1, "eta_factor": math.nan, "seed": 0,
         }  # fmt: skip
         rows.append({**fixed, "metric": "paper_risk_mean", "value": row["risk_mean"]})
@@ -733,7 +582,7 @@ def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     cell = _Cell(spec, device)
     if experiment == "complexity":
         log_n = list(spec["log_n"])
-        _learning_curve(cell, [samples_power(cell.d, k) for k in log_n], log_n)
+        _learning_curve(cell, [power_samples(cell.d, k) for k in log_n], log_n)
     elif experiment == "risk":
         _learning_curve(cell, list(spec["n"]))
     elif experiment == "alignment":

@@ -13,12 +13,13 @@ vectorised group-by, so statistics stay cheap inside a seed bootstrap.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from hdlearn.analysis.fits import loglog_slope
+from hdlearn.analysis.strict import strict_max, strict_min, strict_spread
 
 SERIES = ("arch", "depth", "target", "k")
 KEYS = ["experiment", *SERIES, "d", "variant"]
@@ -105,12 +106,13 @@ class Summary:
         return values[0] if values else math.nan
 
     def min_learned(self, experiment: str, d_max: float = math.inf, **series: object) -> float:
-        values = [
+        """Smallest fraction of seeds learned over the matching groups with ``d <= d_max``
+        (NaN when none matches or any fraction is NaN)."""
+        return strict_min(
             v
             for key, v in self.fraction.items()
             if key[-1] <= d_max and self._match(key, experiment, series)
-        ]
-        return min(values) if values else math.nan
+        )
 
     def slope(
         self, experiment: str, d_range: Sequence[float], min_learned: float, **series: object
@@ -187,3 +189,119 @@ def slope_estimate(
         seed=seed,
         level=level,
     )
+
+
+FC2 = {"arch": "fc", "depth": 2}
+
+
+def min_fraction_learned(
+    frame: pd.DataFrame, experiment: str, d_max: float = math.inf, **series: object
+) -> float:
+    """Smallest fraction of seeds learned over the (series, d <= d_max) of ``experiment``."""
+    return Summary(frame).min_learned(experiment, d_max, **series)
+
+
+def slope(
+    frame: pd.DataFrame, experiment: str, d_range, min_learned: float, **series: object
+) -> float:
+    return Summary(frame).slope(experiment, d_range, min_learned, **series)
+
+
+def steps_ratio(
+    frame: pd.DataFrame,
+    experiment: str,
+    d: int,
+    numerator: Mapping[str, object],
+    denominator: Mapping[str, object],
+    summary: Summary | None = None,
+) -> float:
+    """median steps(numerator series) / median steps(denominator series) at ``d``."""
+    s = summary or Summary(frame)
+    return s.steps(experiment, d, **numerator) / s.steps(experiment, d, **denominator)
+
+
+def ratio_growth(frame: pd.DataFrame, experiment: str, d_pair, numerator, denominator) -> float:
+    """steps_ratio at ``d_pair[1]`` divided by steps_ratio at ``d_pair[0]``."""
+    low, high = (int(d) for d in d_pair)
+    s = Summary(frame)
+    return steps_ratio(frame, experiment, high, numerator, denominator, s) / steps_ratio(
+        frame, experiment, low, numerator, denominator, s
+    )
+
+
+def _depth_grids(s: Summary) -> dict[int, tuple[list[int], list[int]]]:
+    """Per k of the depth experiment: (depths, common d grid of every depth)."""
+    keys = [key for key in s.median if key[0] == "depth" and key[1] == "fc"]
+    out = {}
+    for k in sorted({key[4] for key in keys}):
+        depths = sorted({key[2] for key in keys if key[4] == k})
+        grids = [{key[5] for key in keys if key[4] == k and key[2] == L} for L in depths]
+        if len(depths) >= 2:
+            out[int(k)] = (depths, sorted(int(d) for d in set.intersection(*grids)))
+    return out
+
+
+def depth_slope_spread(frame: pd.DataFrame, min_learned: float) -> float:
+    """max over k of (max - min) over depths of the slope on the depths' common d grid."""
+    s = Summary(frame)
+    spreads = []
+    for k, (depths, grid) in _depth_grids(s).items():
+        if len(grid) < 2:
+            continue
+        slopes = [
+            s.slope("depth", (grid[0], grid[-1]), min_learned, arch="fc", depth=L, k=k)
+            for L in depths
+        ]
+        spreads.append(strict_spread(slopes))  # at least two depths (_depth_grids)
+    return strict_max(spreads)
+
+
+def depth_ratio_extreme(frame: pd.DataFrame) -> float:
+    """max over k, common d and depth L > 2 of max(r, 1/r), r = steps(L) / steps(2)."""
+    s = Summary(frame)
+    worst = []
+    for k, (depths, grid) in _depth_grids(s).items():
+        for L in depths[1:]:
+            for d in grid:
+                r = s.steps("depth", d, arch="fc", depth=L, k=k) / s.steps(
+                    "depth", d, arch="fc", depth=2, k=k
+                )
+                worst.append(max(r, 1.0 / r) if r > 0 else math.nan)
+    return strict_max(worst)
+
+
+def depth_k_ratio(frame: pd.DataFrame, d: int) -> float:
+    """min over depths of steps(k=3) / steps(k=2) at ``d``."""
+    s = Summary(frame)
+    depths = sorted({key[2] for key in s.median if key[0] == "depth"})
+    ratios = [
+        s.steps("depth", d, arch="fc", depth=L, k=3) / s.steps("depth", d, arch="fc", depth=L, k=2)
+        for L in depths
+    ]
+    return strict_min(ratios)
+
+
+STAIR = {**FC2, "target": "staircase", "k": 3}
+JUMP = {**FC2, "target": "jump", "k": 3}
+PARITY3 = {**FC2, "target": "parity", "k": 3}
+
+
+def staircase_ordering(frame: pd.DataFrame, d_min: int) -> float:
+    """min over d >= d_min (where all three exist) of min(jump/stair, parity3/jump): >= 1 means
+    stair <= jump <= parity3 at every such d."""
+    s = Summary(frame)
+    grids = [set(s.dims("staircase", **series)) for series in (STAIR, JUMP, PARITY3)]
+    common = sorted(d for d in set.intersection(*grids) if d >= d_min)
+    values = [
+        strict_min([s.steps("staircase", d, **JUMP) / s.steps("staircase", d, **STAIR),
+                    s.steps("staircase", d, **PARITY3) / s.steps("staircase", d, **JUMP)])
+        for d in common
+    ]  # fmt: skip
+    return strict_min(values)
+
+
+def equivariance_gap(frame: pd.DataFrame, variant: str) -> float:
+    """Largest max |f2(g x) - f1(x)| over seeds for ``optimiser:group`` (NaN when a seed's is
+    NaN or there are none)."""
+    rows = frame[(frame["experiment"] == "equivariance") & (frame["variant"] == variant)]
+    return strict_max(rows["max_abs_diff"])

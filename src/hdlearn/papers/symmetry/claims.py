@@ -1,14 +1,16 @@
 """Claims SYM-1..6 of Abbe & Boix-Adsera 2022, "On the non-universality of deep learning:
 quantifying the cost of symmetry" (arXiv 2208.03113).
 
-The paper proves lower bounds for equivariant *noisy* GD; these statistics read plain online SGD
-runs (:mod:`hdlearn.papers.symmetry.experiment`), which illustrate the theorems without proving them.
-Steps are censored medians over seeds (a seed that never learned counts as +inf, see
-:mod:`hdlearn.papers.symmetry.analysis`); slopes are least-squares fits of ln(median steps) against
-ln d, only where at least ``min_learned`` of the seeds learned at every fitted d (NaN, hence
-INCONCLUSIVE, otherwise). Small-d slopes sit below the asymptotic ``k - 1``, so the claims gate
-on orderings and differences. Every statistic is bootstrapped over seeds by
-:func:`hdlearn.analysis.verdicts.evaluate`; thresholds are ``scales.<scale>.symmetry.claims``.
+The paper proves lower bounds for equivariant *noisy* GD; these statistics read plain online
+SGD runs (:mod:`hdlearn.papers.symmetry.experiment`), which illustrate the theorems without
+proving them. Steps are censored medians over seeds (a seed that never learned counts as +inf,
+see :mod:`hdlearn.papers.symmetry.analysis`); slopes are least-squares fits of ln(median steps)
+against ln d, only where at least ``min_learned`` of the seeds learned at every fitted d (NaN,
+hence INCONCLUSIVE, otherwise). Extremes over series, d and depths are NaN-strict
+(:mod:`hdlearn.analysis.strict`): a censored point is never dropped. Small-d slopes sit below
+the asymptotic ``k - 1``, so the claims gate on orderings and differences. Every statistic is
+bootstrapped over seeds by :func:`hdlearn.analysis.verdicts.evaluate`; thresholds are
+``scales.<scale>.symmetry.claims``.
 SYM-6 (hardness of plain SGD under a cryptographic assumption) is a theory-only row.
 """
 
@@ -21,131 +23,24 @@ from typing import Any
 import pandas as pd
 
 from hdlearn.analysis.verdicts import Claim, Prediction
-from hdlearn.papers.symmetry.analysis import Summary, compact
+from hdlearn.papers.symmetry.analysis import (
+    FC2,
+    PARITY3,
+    STAIR,
+    compact,
+    depth_k_ratio,
+    depth_ratio_extreme,
+    depth_slope_spread,
+    equivariance_gap,
+    min_fraction_learned,
+    ratio_growth,
+    slope,
+    staircase_ordering,
+    steps_ratio,
+)
 
 PAPER = "symmetry"
 TABLES = ("parity", "breaking", "depth", "staircase", "equivariance")
-FC2 = {"arch": "fc", "depth": 2}
-
-
-def _extreme(values: list[float], pick) -> float:
-    """``pick`` (max or min) of ``values``, NaN when any value is NaN (a censored point is
-    never dropped: the builtins would keep or drop a NaN depending on its position)."""
-    if not values or any(math.isnan(v) for v in values):
-        return math.nan
-    return pick(values)
-
-
-def min_fraction_learned(
-    frame: pd.DataFrame, experiment: str, d_max: float = math.inf, **series: object
-) -> float:
-    """Smallest fraction of seeds learned over the (series, d <= d_max) of ``experiment``."""
-    return Summary(frame).min_learned(experiment, d_max, **series)
-
-
-def slope(
-    frame: pd.DataFrame, experiment: str, d_range, min_learned: float, **series: object
-) -> float:
-    return Summary(frame).slope(experiment, d_range, min_learned, **series)
-
-
-def steps_ratio(
-    frame: pd.DataFrame,
-    experiment: str,
-    d: int,
-    numerator: Mapping[str, object],
-    denominator: Mapping[str, object],
-    summary: Summary | None = None,
-) -> float:
-    """median steps(numerator series) / median steps(denominator series) at ``d``."""
-    s = summary or Summary(frame)
-    return s.steps(experiment, d, **numerator) / s.steps(experiment, d, **denominator)
-
-
-def ratio_growth(frame: pd.DataFrame, experiment: str, d_pair, numerator, denominator) -> float:
-    """steps_ratio at ``d_pair[1]`` divided by steps_ratio at ``d_pair[0]``."""
-    low, high = (int(d) for d in d_pair)
-    s = Summary(frame)
-    return steps_ratio(frame, experiment, high, numerator, denominator, s) / steps_ratio(
-        frame, experiment, low, numerator, denominator, s
-    )
-
-
-def _depth_grids(s: Summary) -> dict[int, tuple[list[int], list[int]]]:
-    """Per k of the depth experiment: (depths, common d grid of every depth)."""
-    keys = [key for key in s.median if key[0] == "depth" and key[1] == "fc"]
-    out = {}
-    for k in sorted({key[4] for key in keys}):
-        depths = sorted({key[2] for key in keys if key[4] == k})
-        grids = [{key[5] for key in keys if key[4] == k and key[2] == L} for L in depths]
-        if len(depths) >= 2:
-            out[int(k)] = (depths, sorted(int(d) for d in set.intersection(*grids)))
-    return out
-
-
-def depth_slope_spread(frame: pd.DataFrame, min_learned: float) -> float:
-    """max over k of (max - min) over depths of the slope on the depths' common d grid."""
-    s = Summary(frame)
-    spreads = []
-    for k, (depths, grid) in _depth_grids(s).items():
-        if len(grid) < 2:
-            continue
-        slopes = [
-            s.slope("depth", (grid[0], grid[-1]), min_learned, arch="fc", depth=L, k=k)
-            for L in depths
-        ]
-        spreads.append(_extreme(slopes, max) - _extreme(slopes, min))
-    return _extreme(spreads, max)
-
-
-def depth_ratio_extreme(frame: pd.DataFrame) -> float:
-    """max over k, common d and depth L > 2 of max(r, 1/r), r = steps(L) / steps(2)."""
-    s = Summary(frame)
-    worst = []
-    for k, (depths, grid) in _depth_grids(s).items():
-        for L in depths[1:]:
-            for d in grid:
-                r = s.steps("depth", d, arch="fc", depth=L, k=k) / s.steps(
-                    "depth", d, arch="fc", depth=2, k=k
-                )
-                worst.append(max(r, 1.0 / r) if r > 0 else math.nan)
-    return _extreme(worst, max)
-
-
-def depth_k_ratio(frame: pd.DataFrame, d: int) -> float:
-    """min over depths of steps(k=3) / steps(k=2) at ``d``."""
-    s = Summary(frame)
-    depths = sorted({key[2] for key in s.median if key[0] == "depth"})
-    ratios = [
-        s.steps("depth", d, arch="fc", depth=L, k=3) / s.steps("depth", d, arch="fc", depth=L, k=2)
-        for L in depths
-    ]
-    return _extreme(ratios, min)
-
-
-STAIR = {**FC2, "target": "staircase", "k": 3}
-JUMP = {**FC2, "target": "jump", "k": 3}
-PARITY3 = {**FC2, "target": "parity", "k": 3}
-
-
-def staircase_ordering(frame: pd.DataFrame, d_min: int) -> float:
-    """min over d >= d_min (where all three exist) of min(jump/stair, parity3/jump): >= 1 means
-    stair <= jump <= parity3 at every such d."""
-    s = Summary(frame)
-    grids = [set(s.dims("staircase", **series)) for series in (STAIR, JUMP, PARITY3)]
-    common = sorted(d for d in set.intersection(*grids) if d >= d_min)
-    values = [
-        _extreme([s.steps("staircase", d, **JUMP) / s.steps("staircase", d, **STAIR),
-                  s.steps("staircase", d, **PARITY3) / s.steps("staircase", d, **JUMP)], min)
-        for d in common
-    ]  # fmt: skip
-    return _extreme(values, min)
-
-
-def equivariance_gap(frame: pd.DataFrame, variant: str) -> float:
-    """Largest max |f2(g x) - f1(x)| over seeds for ``optimiser:group``."""
-    rows = frame[(frame["experiment"] == "equivariance") & (frame["variant"] == variant)]
-    return float(rows["max_abs_diff"].max()) if len(rows) else math.nan
 
 
 def claims(settings: Mapping[str, Any]) -> list[Claim]:

@@ -49,9 +49,9 @@ from typing import Any
 import pandas as pd
 import torch
 
-from hdlearn.rows import TidyRows
 from hdlearn.io import params_hash
 from hdlearn.models.meanfield import init_conv, init_fc, step_sizes
+from hdlearn.rows import TidyRows
 from hdlearn.seeding import generator, generators
 from hdlearn.targets.hypercube import hypercube_inputs, named_target
 from hdlearn.training.online import (

@@ -1,8 +1,9 @@
 """Claims TENS-1..5 of Mondelli & Montanari 2018 (arXiv 1802.07301), hdlearn's reading.
 
-Every statistic reads the paper's rows (all tables concatenated, tagged with ``experiment``)
-and is bootstrapped over seeds by :func:`hdlearn.analysis.verdicts.evaluate`. Thresholds
-come from ``scales.<scale>.tensor.claims``. What can be tested depends on ``d``: for
+Every statistic (:mod:`hdlearn.papers.tensor.analysis`) reads the paper's rows (all tables
+concatenated, tagged with ``experiment``: :func:`select_rows`) and is bootstrapped over seeds
+by :func:`hdlearn.analysis.verdicts.evaluate`. Thresholds come from
+``scales.<scale>.tensor.claims``. What can be tested depends on ``d``: for
 ``d <= 32`` the hardness window ``(d^1.5, R_gen)`` is empty (``R_gen = ceil(C(d+2,3)/d)``), so
 the paper's barrier claims (TENS-3c, 3d) are computed only from dimensions
 ``d >= barrier_min_d`` and are INCONCLUSIVE, with the reason appended to their statement,
@@ -15,43 +16,33 @@ interpolate either, and TENS-2d fits ``ln r_c`` against ``ln(n/d)`` over all tho
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from hdlearn.analysis.verdicts import Claim, Prediction
-from hdlearn.analysis.fits import loglog_slope
-from hdlearn.targets.cubic import generic_rank
+from hdlearn.papers.tensor.analysis import (
+    barrier_exponent,
+    barrier_rho,
+    control_worst,
+    crossover_exponent,
+    cubic_recovery_overlap,
+    he3_ols_error,
+    learnable_error,
+    least_squares_error,
+    ols_theory_gap,
+    overfit_test_error,
+    overfit_train_error,
+    power_recovery_at_large_rank,
+    recovery_at_small_rank,
+    sample_limited_note,
+    variance_gap,
+    window_note,
+)
 
 PAPER = "tensor"
 TABLES = ("bookkeeping", "student", "population", "power", "control", "least_squares")
-RUN_KEYS = ["experiment", "learner", "activation", "d", "r", "m", "n", "budget", "seed"]
-
-
-def _experiment(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    return frame[frame["experiment"] == name]
-
-
-def _metric(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
-    return frame[frame["metric"] == metric]
-
-
-def runs(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per run (cell x seed) with one column per metric."""
-    if frame.empty:
-        return pd.DataFrame(columns=RUN_KEYS)
-    keys = [k for k in RUN_KEYS if k in frame.columns]
-    frame = frame.assign(**{k: frame[k].fillna(-1) for k in ("m", "n") if k in frame})
-    wide = frame.pivot_table(index=keys, columns="metric", values="value", aggfunc="mean",
-                             dropna=False)  # fmt: skip
-    return wide.reset_index().dropna(axis=0, how="all", subset=list(wide.columns))
-
-
-def _rank(d: float, rho: float) -> int:
-    return max(1, round(rho * float(d) ** 1.5))
 
 
 def _width(factor: float) -> str:
@@ -62,267 +53,6 @@ def _width(factor: float) -> str:
 def _per_d(factor: float) -> str:
     """``factor n/d`` as text: ``n/d``, ``0.25 n/d``."""
     return "n/d" if factor == 1 else f"{factor:g} n/d"
-
-
-def _strict(groups, how: str) -> pd.Series:
-    """``groups.median()`` or ``.mean()``, NaN for a group with any NaN value (pandas skips
-    them: a diverged seed would drop out of its cell)."""
-    return getattr(groups, how)().where(groups.count() == groups.size())
-
-
-def _safe(values: pd.Series, how: str) -> float:
-    """max or min of ``values``; NaN when empty or when any value is NaN (a diverged or
-    missing run never drops out of a "for every" claim)."""
-    if values.empty or values.isna().any():
-        return math.nan
-    return float(values.max() if how == "max" else values.min())
-
-
-# ----------------------------------------------------------------------------- TENS-1
-
-
-def _bookkeeping_means(frame: pd.DataFrame) -> pd.DataFrame:
-    rows = _experiment(frame, "bookkeeping")
-    return rows.groupby(["activation", "d", "r", "metric"])["value"].mean().unstack("metric")
-
-
-def he3_ols_error(frame: pd.DataFrame) -> float:
-    """min over (d, r) of the seed-mean OLS test rel_err with sigma = He3."""
-    means = _bookkeeping_means(frame)
-    if means.empty or "he3" not in means.index.get_level_values("activation"):
-        return math.nan
-    return float(means.loc["he3", "ols_rel_err"].min())
-
-
-def ols_theory_gap(frame: pd.DataFrame) -> float:
-    """max over (activation != he3, d, r) of |mean OLS rel_err - mean closed form|."""
-    means = _bookkeeping_means(frame)
-    means = means[means.index.get_level_values("activation") != "he3"]
-    if means.empty:
-        return math.nan
-    return float((means["ols_rel_err"] - means["ols_rel_err_theory"]).abs().max())
-
-
-def variance_gap(frame: pd.DataFrame) -> float:
-    """max over (activation, d, r) of |mean empirical Var(y) / mean closed form - 1|."""
-    means = _bookkeeping_means(frame)
-    if means.empty:
-        return math.nan
-    return float((means["var_y"] / means["var_y_theory"] - 1).abs().max())
-
-
-# ----------------------------------------------------------------------------- TENS-2
-
-
-def student_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """Seed medians per student cell, with ``width = m/r``, ``n/d`` and ``n/D3``; NaN where a
-    seed is (a diverged run never drops out of the median)."""
-    rows = _experiment(frame, "student")
-    if rows.empty:
-        return pd.DataFrame()
-    keys = ["d", "r", "m", "n", "budget", "n_over_d3"]
-    median = _strict(rows.groupby([*keys, "metric"])["value"], "median")
-    cells = median.unstack("metric").reset_index()
-    cells["width"] = cells["m"] / cells["r"]
-    cells["r_over_n_per_d"] = cells["r"] * cells["d"] / cells["n"]
-    return cells
-
-
-def learnable_error(frame: pd.DataFrame, r_over_n_per_d: float, width: float) -> float:
-    """max median test rel_err over student cells of width ``m = width r`` with
-    ``r <= r_over_n_per_d n/d``."""
-    cells = student_cells(frame)
-    if cells.empty:
-        return math.nan
-    keep = np.isclose(cells["width"], width, rtol=0.1) & (
-        cells["r_over_n_per_d"] <= r_over_n_per_d + 1e-9
-    )
-    return _safe(cells.loc[keep, "test_rel_err"], "max")
-
-
-def _sample_limited_cells(frame, width: float, max_n_over_d3: float) -> pd.DataFrame:
-    """Student cells of width ``m = width r`` at budgets ``n <= max_n_over_d3 D3``: the
-    sample-limited regime, where least squares cannot interpolate either."""
-    cells = student_cells(frame)
-    if cells.empty:
-        return cells
-    keep = np.isclose(cells["width"], width, rtol=0.1) & (
-        cells["n_over_d3"] <= max_n_over_d3 + 1e-9
-    )
-    return cells[keep]
-
-
-def _overfit_cells(frame, r_over_n_per_d: float, width: float, max_n_over_d3: float):
-    cells = _sample_limited_cells(frame, width, max_n_over_d3)
-    return cells[cells["r_over_n_per_d"] >= r_over_n_per_d - 1e-9] if len(cells) else cells
-
-
-def overfit_test_error(frame, r_over_n_per_d: float, width: float, max_n_over_d3: float) -> float:
-    """min median test rel_err over student cells of width ``m = width r`` with
-    ``r >= r_over_n_per_d n/d`` at budgets ``n <= max_n_over_d3 D3``."""
-    cells = _overfit_cells(frame, r_over_n_per_d, width, max_n_over_d3)
-    return _safe(cells["test_rel_err"], "min") if len(cells) else math.nan
-
-
-def overfit_train_error(frame, r_over_n_per_d: float, width: float, max_n_over_d3: float) -> float:
-    """max median train rel_err over the same cells as :func:`overfit_test_error`."""
-    cells = _overfit_cells(frame, r_over_n_per_d, width, max_n_over_d3)
-    return _safe(cells["train_rel_err"], "max") if len(cells) else math.nan
-
-
-def crossover_ranks(frame: pd.DataFrame, width: float, level: float,
-                    max_n_over_d3: float) -> pd.DataFrame:  # fmt: skip
-    """``r_c`` per sample-limited budget ``(d, n)`` (columns ``d, budget, n, n_per_d, r_c``):
-    the geometric midpoint ``sqrt(r_ok r_fail)`` of the bracket where learning stops.
-    ``r_fail`` is the smallest ``r`` from which on every median test rel_err exceeds ``level``,
-    ``r_ok`` the ``r`` just below it (so a stall at a tiny ``r`` does not count); NaN if every
-    ``r`` fails, if none does, or if a cell of the curve is NaN."""
-    cells = _sample_limited_cells(frame, width, max_n_over_d3)
-    out = []
-    if cells.empty:
-        return pd.DataFrame(columns=["d", "budget", "n", "n_per_d", "r_c"])
-    for (d, budget, n), curve in cells.groupby(["d", "budget", "n"]):
-        curve = curve.sort_values("r")
-        r = curve["r"].to_numpy(float)
-        if curve["test_rel_err"].isna().any():  # a missing run is neither success nor failure
-            out.append({"d": int(d), "budget": budget, "n": int(n), "n_per_d": n / d,
-                        "r_c": math.nan})  # fmt: skip
-            continue
-        fails = curve["test_rel_err"].to_numpy(float) > level
-        # index of the first r from which every larger r fails
-        first = len(fails)
-        while first > 0 and fails[first - 1]:
-            first -= 1
-        ok = 0 < first < len(fails)
-        r_c = math.sqrt(r[first - 1] * r[first]) if ok else math.nan
-        out.append({"d": int(d), "budget": budget, "n": int(n), "n_per_d": n / d, "r_c": r_c})
-    return pd.DataFrame(out)
-
-
-def crossover_exponent(frame: pd.DataFrame, width: float, level: float,
-                       max_n_over_d3: float) -> float:  # fmt: skip
-    """Least-squares slope of ``ln r_c`` against ``ln(n/d)`` over every sample-limited budget
-    (NaN unless every such budget has a crossover, and with fewer than two values of n/d).
-    Sample-limited learning, ``n ~ c r d``, gives slope 1; at ``n = C d^2`` it is the
-    exponent of ``r_c ~ d``, and the ``n = D3/2`` budgets widen the range of ``n/d``."""
-    rc = crossover_ranks(frame, width, level, max_n_over_d3)
-    if rc.empty or rc["r_c"].isna().any() or rc["n_per_d"].nunique() < 2:
-        return math.nan
-    return loglog_slope(rc["n_per_d"].to_numpy(float), rc["r_c"].to_numpy(float))[0]
-
-
-# ----------------------------------------------------------------------------- TENS-3
-
-
-def _cell_means(frame: pd.DataFrame, experiment: str, metric: str) -> pd.DataFrame:
-    rows = _metric(_experiment(frame, experiment), metric)
-    return rows.groupby(["d", "r"])["value"].mean().reset_index()
-
-
-def recovery_at_small_rank(frame: pd.DataFrame, rho: float) -> float:
-    """min over cells with ``r <= round(rho d^1.5)`` of the population-GD seed-mean
-    frac(ov > 0.9)."""
-    cells = _cell_means(frame, "population", "frac_ov")
-    if cells.empty:
-        return math.nan
-    keep = cells["r"] <= cells["d"].map(lambda d: _rank(d, rho))
-    return _safe(cells.loc[keep, "value"], "min")
-
-
-def power_recovery_at_large_rank(frame: pd.DataFrame, rho: float) -> float:
-    """max over cells with ``r >= round(rho d^1.5)`` of the power-iteration recovery fraction."""
-    cells = _cell_means(frame, "power", "frac_ov")
-    if cells.empty:
-        return math.nan
-    keep = cells["r"] >= cells["d"].map(lambda d: _rank(d, rho))
-    return _safe(cells.loc[keep, "value"], "max")
-
-
-def recoverable_ranks(frame: pd.DataFrame, success: float, min_d: int) -> pd.Series:
-    """Per ``d >= min_d``: the largest ``r`` whose population-GD seed-mean frac reaches
-    ``success`` (NaN if none)."""
-    cells = _cell_means(frame, "population", "frac_ov")
-    out = {}
-    for d, group in cells[cells["d"] >= min_d].groupby("d"):
-        good = group.loc[group["value"] >= success, "r"]
-        out[int(d)] = float(good.max()) if len(good) else math.nan
-    return pd.Series(out, dtype=float).sort_index()
-
-
-def barrier_exponent(frame: pd.DataFrame, success: float, min_d: int) -> float:
-    """Slope of ``ln r_c`` vs ``ln d`` over ``d >= min_d`` (NaN with fewer than 2 such d)."""
-    rc = recoverable_ranks(frame, success, min_d).dropna()
-    if len(rc) < 2:
-        return math.nan
-    return loglog_slope(rc.index.to_numpy(float), rc.to_numpy(float))[0]
-
-
-def barrier_rho(frame: pd.DataFrame, success: float, min_d: int) -> float:
-    """``r_c / d^1.5`` at the largest ``d >= min_d`` (NaN if the run has none)."""
-    rc = recoverable_ranks(frame, success, min_d)
-    if rc.empty:
-        return math.nan
-    d = rc.index.max()
-    return float(rc[d] / d**1.5)
-
-
-def window_note(frame: pd.DataFrame, min_d: int) -> str:
-    """Why the d^1.5 barrier can or cannot be tested with this run's dimensions."""
-    ds = sorted({int(d) for d in _experiment(frame, "population")["d"].dropna().unique()})
-    if not ds:
-        return ""
-    d = ds[-1]
-    ratio = generic_rank(d) / d**1.5
-    if d >= min_d:
-        return f"(largest d = {d}: R_gen/d^1.5 = {ratio:.2f}.)"
-    return (
-        f"(Not testable here: largest d = {d} < {min_d}, R_gen/d^1.5 = {ratio:.2f}, so the "
-        f"window (d^1.5, R_gen) is {'empty' if ratio <= 1 else 'narrow'}; paper scale only.)"
-    )
-
-
-def sample_limited_note(frame: pd.DataFrame, min_d: int) -> str:
-    student = _experiment(frame, "student")
-    d = int(student["d"].max()) if len(student) else 0
-    if d >= min_d:
-        return f"(largest d = {d})"
-    return f"(Sample-limited regime; does not test the d^1.5 barrier: largest d = {d} < {min_d}.)"
-
-
-# ----------------------------------------------------------------------------- TENS-4, 5
-
-
-def cubic_recovery_overlap(frame: pd.DataFrame, r_fraction: float, max_error: float) -> float:
-    """min mean ov over cubic runs (student and population GD, per seed) with
-    ``r <= r_fraction min(R_gen, d^1.5)`` and test rel_err ``<= max_error``."""
-    cubic = frame[frame["experiment"].isin(["student", "population"])]
-    table = runs(cubic)
-    if table.empty or "mean_ov" not in table:
-        return math.nan
-    cap = table["d"].map(lambda d: r_fraction * min(generic_rank(int(d)), float(d) ** 1.5))
-    keep = (table["r"] <= cap) & (table["test_rel_err"] <= max_error)
-    return _safe(table.loc[keep, "mean_ov"], "min")
-
-
-def control_worst(frame: pd.DataFrame, metric: str) -> float:
-    """max over He2-control runs of ``metric``."""
-    return _safe(_metric(_experiment(frame, "control"), metric)["value"], "max")
-
-
-def least_squares_error(frame: pd.DataFrame, n_over_d3: float, above: bool) -> float:
-    """Over the cells ``(d, r, n)`` with ``n >= n_over_d3 D3`` (``above``): the max of the
-    seed-mean rel_err; else the min over cells with ``n <= n_over_d3 D3``. Like every other
-    claim of the paper it reads seed means (the bootstrap resamples the seeds; a NaN seed
-    makes its cell NaN): the minimum over single seeds would test the spread of one fit at
-    small ``D3``, not the level."""
-    rows = _metric(_experiment(frame, "least_squares"), "test_rel_err")
-    if rows.empty:
-        return math.nan
-    mean = _strict(rows.groupby(["d", "r", "n", "n_over_d3"])["value"], "mean")
-    cells = mean.reset_index()
-    if above:
-        return _safe(cells.loc[cells["n_over_d3"] >= n_over_d3 - 1e-9, "value"], "max")
-    return _safe(cells.loc[cells["n_over_d3"] <= n_over_d3 + 1e-9, "value"], "min")
 
 
 # ----------------------------------------------------------------------------- registry

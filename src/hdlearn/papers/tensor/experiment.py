@@ -50,14 +50,15 @@ import pandas as pd
 import torch
 
 from hdlearn.baselines.tensor import hermite_least_squares, power_iteration, power_iteration_summary
-from hdlearn.rows import TidyRows
 from hdlearn.io import params_hash
+from hdlearn.rows import TidyRows
 from hdlearn.seeding import generators
 from hdlearn.targets.cubic import (
     committee_labels,
     cubic_variance,
     generic_rank,
     linear_fraction,
+    rank_of,
     sphere_weights,
     tensor_dimension,
     weight_overlaps,
@@ -84,13 +85,9 @@ COLUMNS = [
 # --------------------------------------------------------------------------- sizes
 
 
-def rank_of(d: int, rho: float) -> int:
-    """``r = max(1, round(rho d^1.5))``."""
-    return max(1, round(rho * d**1.5))
-
-
 def ranks(d: int, rhos: Iterable[float], cap: float) -> list[int]:
-    """Distinct ``r = rank_of(d, rho)`` with ``r <= cap``, ascending."""
+    """Distinct ``r = rank_of(d, rho)`` (:func:`hdlearn.targets.cubic.rank_of`) with
+    ``r <= cap``, ascending."""
     return sorted({r for r in (rank_of(d, rho) for rho in rhos) if r <= cap + 1e-9})
 
 

@@ -1,0 +1,292 @@
+"""Statistics of the tensor paper's tables (Mondelli & Montanari 2018, arXiv 1802.07301),
+shared by its claims (:mod:`hdlearn.papers.tensor.claims`) and figures.
+
+Every statistic reads the paper's rows: all tables concatenated, each row tagged with its
+``experiment`` (:func:`hdlearn.papers.tensor.claims.select_rows`). Cells are summarised by seed
+means (bookkeeping, population GD, power iteration, least squares) or seed medians (the
+finite-sample student); the extremes over cells, and the student's medians and least squares'
+means, are NaN-strict (:mod:`hdlearn.analysis.strict`), so a diverged or missing run makes its
+statistic NaN instead of dropping out. Ranks are ``r = rank_of(d, rho)`` and
+``R_gen = generic_rank(d)`` (:mod:`hdlearn.targets.cubic`), the sizes the experiment uses.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from hdlearn.analysis.fits import loglog_slope
+from hdlearn.analysis.strict import strict_groups, strict_max, strict_min
+from hdlearn.targets.cubic import generic_rank, rank_of
+
+RUN_KEYS = ["experiment", "learner", "activation", "d", "r", "m", "n", "budget", "seed"]
+
+
+def _experiment(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    return frame[frame["experiment"] == name]
+
+
+def _metric(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    return frame[frame["metric"] == metric]
+
+
+def runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per run (cell x seed) with one column per metric."""
+    if frame.empty:
+        return pd.DataFrame(columns=RUN_KEYS)
+    keys = [k for k in RUN_KEYS if k in frame.columns]
+    frame = frame.assign(**{k: frame[k].fillna(-1) for k in ("m", "n") if k in frame})
+    wide = frame.pivot_table(index=keys, columns="metric", values="value", aggfunc="mean",
+                             dropna=False)  # fmt: skip
+    return wide.reset_index().dropna(axis=0, how="all", subset=list(wide.columns))
+
+
+# ----------------------------------------------------------------------------- TENS-1
+
+
+def _bookkeeping_means(frame: pd.DataFrame) -> pd.DataFrame:
+    rows = _experiment(frame, "bookkeeping")
+    return rows.groupby(["activation", "d", "r", "metric"])["value"].mean().unstack("metric")
+
+
+def he3_ols_error(frame: pd.DataFrame) -> float:
+    """min over (d, r) of the seed-mean OLS test rel_err with sigma = He3."""
+    means = _bookkeeping_means(frame)
+    if means.empty or "he3" not in means.index.get_level_values("activation"):
+        return math.nan
+    return float(means.loc["he3", "ols_rel_err"].min())
+
+
+def ols_theory_gap(frame: pd.DataFrame) -> float:
+    """max over (activation != he3, d, r) of |mean OLS rel_err - mean closed form|."""
+    means = _bookkeeping_means(frame)
+    means = means[means.index.get_level_values("activation") != "he3"]
+    if means.empty:
+        return math.nan
+    return float((means["ols_rel_err"] - means["ols_rel_err_theory"]).abs().max())
+
+
+def variance_gap(frame: pd.DataFrame) -> float:
+    """max over (activation, d, r) of |mean empirical Var(y) / mean closed form - 1|."""
+    means = _bookkeeping_means(frame)
+    if means.empty:
+        return math.nan
+    return float((means["var_y"] / means["var_y_theory"] - 1).abs().max())
+
+
+# ----------------------------------------------------------------------------- TENS-2
+
+
+def student_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Seed medians per student cell, with ``width = m/r``, ``n/d`` and ``n/D3``; NaN where a
+    seed is (a diverged run never drops out of the median)."""
+    rows = _experiment(frame, "student")
+    if rows.empty:
+        return pd.DataFrame()
+    keys = ["d", "r", "m", "n", "budget", "n_over_d3"]
+    median = strict_groups(rows.groupby([*keys, "metric"])["value"], "median")
+    cells = median.unstack("metric").reset_index()
+    cells["width"] = cells["m"] / cells["r"]
+    cells["r_over_n_per_d"] = cells["r"] * cells["d"] / cells["n"]
+    return cells
+
+
+def learnable_error(frame: pd.DataFrame, r_over_n_per_d: float, width: float) -> float:
+    """max median test rel_err over student cells of width ``m = width r`` with
+    ``r <= r_over_n_per_d n/d``."""
+    cells = student_cells(frame)
+    if cells.empty:
+        return math.nan
+    keep = np.isclose(cells["width"], width, rtol=0.1) & (
+        cells["r_over_n_per_d"] <= r_over_n_per_d + 1e-9
+    )
+    return strict_max(cells.loc[keep, "test_rel_err"])
+
+
+def _sample_limited_cells(frame, width: float, max_n_over_d3: float) -> pd.DataFrame:
+    """Student cells of width ``m = width r`` at budgets ``n <= max_n_over_d3 D3``: the
+    sample-limited regime, where least squares cannot interpolate either."""
+    cells = student_cells(frame)
+    if cells.empty:
+        return cells
+    keep = np.isclose(cells["width"], width, rtol=0.1) & (
+        cells["n_over_d3"] <= max_n_over_d3 + 1e-9
+    )
+    return cells[keep]
+
+
+def _overfit_cells(frame, r_over_n_per_d: float, width: float, max_n_over_d3: float):
+    cells = _sample_limited_cells(frame, width, max_n_over_d3)
+    return cells[cells["r_over_n_per_d"] >= r_over_n_per_d - 1e-9] if len(cells) else cells
+
+
+def overfit_test_error(frame, r_over_n_per_d: float, width: float, max_n_over_d3: float) -> float:
+    """min median test rel_err over student cells of width ``m = width r`` with
+    ``r >= r_over_n_per_d n/d`` at budgets ``n <= max_n_over_d3 D3``."""
+    cells = _overfit_cells(frame, r_over_n_per_d, width, max_n_over_d3)
+    return strict_min(cells["test_rel_err"]) if len(cells) else math.nan
+
+
+def overfit_train_error(frame, r_over_n_per_d: float, width: float, max_n_over_d3: float) -> float:
+    """max median train rel_err over the same cells as :func:`overfit_test_error`."""
+    cells = _overfit_cells(frame, r_over_n_per_d, width, max_n_over_d3)
+    return strict_max(cells["train_rel_err"]) if len(cells) else math.nan
+
+
+def crossover_ranks(frame: pd.DataFrame, width: float, level: float,
+                    max_n_over_d3: float) -> pd.DataFrame:  # fmt: skip
+    """``r_c`` per sample-limited budget ``(d, n)`` (columns ``d, budget, n, n_per_d, r_c``):
+    the geometric midpoint ``sqrt(r_ok r_fail)`` of the bracket where learning stops.
+    ``r_fail`` is the smallest ``r`` from which on every median test rel_err exceeds ``level``,
+    ``r_ok`` the ``r`` just below it (so a stall at a tiny ``r`` does not count); NaN if every
+    ``r`` fails, if none does, or if a cell of the curve is NaN."""
+    cells = _sample_limited_cells(frame, width, max_n_over_d3)
+    out = []
+    if cells.empty:
+        return pd.DataFrame(columns=["d", "budget", "n", "n_per_d", "r_c"])
+    for (d, budget, n), curve in cells.groupby(["d", "budget", "n"]):
+        curve = curve.sort_values("r")
+        r = curve["r"].to_numpy(float)
+        if curve["test_rel_err"].isna().any():  # a missing run is neither success nor failure
+            out.append({"d": int(d), "budget": budget, "n": int(n), "n_per_d": n / d,
+                        "r_c": math.nan})  # fmt: skip
+            continue
+        fails = curve["test_rel_err"].to_numpy(float) > level
+        # index of the first r from which every larger r fails
+        first = len(fails)
+        while first > 0 and fails[first - 1]:
+            first -= 1
+        ok = 0 < first < len(fails)
+        r_c = math.sqrt(r[first - 1] * r[first]) if ok else math.nan
+        out.append({"d": int(d), "budget": budget, "n": int(n), "n_per_d": n / d, "r_c": r_c})
+    return pd.DataFrame(out)
+
+
+def crossover_exponent(frame: pd.DataFrame, width: float, level: float,
+                       max_n_over_d3: float) -> float:  # fmt: skip
+    """Least-squares slope of ``ln r_c`` against ``ln(n/d)`` over every sample-limited budget
+    (NaN unless every such budget has a crossover, and with fewer than two values of n/d).
+    Sample-limited learning, ``n ~ c r d``, gives slope 1; at ``n = C d^2`` it is the
+    exponent of ``r_c ~ d``, and the ``n = D3/2`` budgets widen the range of ``n/d``."""
+    rc = crossover_ranks(frame, width, level, max_n_over_d3)
+    if rc.empty or rc["r_c"].isna().any() or rc["n_per_d"].nunique() < 2:
+        return math.nan
+    return loglog_slope(rc["n_per_d"].to_numpy(float), rc["r_c"].to_numpy(float))[0]
+
+
+# ----------------------------------------------------------------------------- TENS-3
+
+
+def _cell_means(frame: pd.DataFrame, experiment: str, metric: str) -> pd.DataFrame:
+    rows = _metric(_experiment(frame, experiment), metric)
+    return rows.groupby(["d", "r"])["value"].mean().reset_index()
+
+
+def recovery_at_small_rank(frame: pd.DataFrame, rho: float) -> float:
+    """min over cells with ``r <= rank_of(d, rho) = max(1, round(rho d^1.5))`` of the
+    population-GD seed-mean frac(ov > 0.9)."""
+    cells = _cell_means(frame, "population", "frac_ov")
+    if cells.empty:
+        return math.nan
+    keep = cells["r"] <= cells["d"].map(lambda d: rank_of(d, rho))
+    return strict_min(cells.loc[keep, "value"])
+
+
+def power_recovery_at_large_rank(frame: pd.DataFrame, rho: float) -> float:
+    """max over cells with ``r >= rank_of(d, rho)`` of the power-iteration recovery fraction."""
+    cells = _cell_means(frame, "power", "frac_ov")
+    if cells.empty:
+        return math.nan
+    keep = cells["r"] >= cells["d"].map(lambda d: rank_of(d, rho))
+    return strict_max(cells.loc[keep, "value"])
+
+
+def recoverable_ranks(frame: pd.DataFrame, success: float, min_d: int) -> pd.Series:
+    """Per ``d >= min_d``: the largest ``r`` whose population-GD seed-mean frac reaches
+    ``success`` (NaN if none)."""
+    cells = _cell_means(frame, "population", "frac_ov")
+    out = {}
+    for d, group in cells[cells["d"] >= min_d].groupby("d"):
+        good = group.loc[group["value"] >= success, "r"]
+        out[int(d)] = float(good.max()) if len(good) else math.nan
+    return pd.Series(out, dtype=float).sort_index()
+
+
+def barrier_exponent(frame: pd.DataFrame, success: float, min_d: int) -> float:
+    """Slope of ``ln r_c`` vs ``ln d`` over ``d >= min_d`` (NaN with fewer than 2 such d)."""
+    rc = recoverable_ranks(frame, success, min_d).dropna()
+    if len(rc) < 2:
+        return math.nan
+    return loglog_slope(rc.index.to_numpy(float), rc.to_numpy(float))[0]
+
+
+def barrier_rho(frame: pd.DataFrame, success: float, min_d: int) -> float:
+    """``r_c / d^1.5`` at the largest ``d >= min_d`` (NaN if the run has none)."""
+    rc = recoverable_ranks(frame, success, min_d)
+    if rc.empty:
+        return math.nan
+    d = rc.index.max()
+    return float(rc[d] / d**1.5)
+
+
+def window_note(frame: pd.DataFrame, min_d: int) -> str:
+    """Why the d^1.5 barrier can or cannot be tested with this run's dimensions."""
+    ds = sorted({int(d) for d in _experiment(frame, "population")["d"].dropna().unique()})
+    if not ds:
+        return ""
+    d = ds[-1]
+    ratio = generic_rank(d) / d**1.5
+    if d >= min_d:
+        return f"(largest d = {d}: R_gen/d^1.5 = {ratio:.2f}.)"
+    return (
+        f"(Not testable here: largest d = {d} < {min_d}, R_gen/d^1.5 = {ratio:.2f}, so the "
+        f"window (d^1.5, R_gen) is {'empty' if ratio <= 1 else 'narrow'}; paper scale only.)"
+    )
+
+
+def sample_limited_note(frame: pd.DataFrame, min_d: int) -> str:
+    """Whether the student runs reach ``min_d`` (below it TENS-2 reads the sample-limited
+    regime only, not the d^1.5 barrier)."""
+    student = _experiment(frame, "student")
+    d = int(student["d"].max()) if len(student) else 0
+    if d >= min_d:
+        return f"(largest d = {d})"
+    return f"(Sample-limited regime; does not test the d^1.5 barrier: largest d = {d} < {min_d}.)"
+
+
+# ----------------------------------------------------------------------------- TENS-4, 5
+
+
+def cubic_recovery_overlap(frame: pd.DataFrame, r_fraction: float, max_error: float) -> float:
+    """min mean ov over cubic runs (student and population GD, per seed) with
+    ``r <= r_fraction min(R_gen, d^1.5)`` and test rel_err ``<= max_error``."""
+    cubic = frame[frame["experiment"].isin(["student", "population"])]
+    table = runs(cubic)
+    if table.empty or "mean_ov" not in table:
+        return math.nan
+    cap = table["d"].map(lambda d: r_fraction * min(generic_rank(int(d)), float(d) ** 1.5))
+    keep = (table["r"] <= cap) & (table["test_rel_err"] <= max_error)
+    return strict_min(table.loc[keep, "mean_ov"])
+
+
+def control_worst(frame: pd.DataFrame, metric: str) -> float:
+    """max over He2-control runs of ``metric``."""
+    return strict_max(_metric(_experiment(frame, "control"), metric)["value"])
+
+
+def least_squares_error(frame: pd.DataFrame, n_over_d3: float, above: bool) -> float:
+    """Over the cells ``(d, r, n)`` with ``n >= n_over_d3 D3`` (``above``): the max of the
+    seed-mean rel_err; else the min over cells with ``n <= n_over_d3 D3``. Like every other
+    claim of the paper it reads seed means (the bootstrap resamples the seeds; a NaN seed
+    makes its cell NaN): the minimum over single seeds would test the spread of one fit at
+    small ``D3``, not the level."""
+    rows = _metric(_experiment(frame, "least_squares"), "test_rel_err")
+    if rows.empty:
+        return math.nan
+    mean = strict_groups(rows.groupby(["d", "r", "n", "n_over_d3"])["value"], "mean")
+    cells = mean.reset_index()
+    if above:
+        return strict_max(cells.loc[cells["n_over_d3"] >= n_over_d3 - 1e-9, "value"])
+    return strict_min(cells.loc[cells["n_over_d3"] <= n_over_d3 + 1e-9, "value"])
