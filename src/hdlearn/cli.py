@@ -25,8 +25,8 @@ def _run_cell(args: argparse.Namespace) -> None:
 
     from hdlearn.devices import configure_determinism, resolve_device
     from hdlearn.fingerprint import cell_code
-    from hdlearn.papers import part
     from hdlearn.io import provenance, where, write_table
+    from hdlearn.papers import part
 
     spec = json.loads(args.spec)
     device = resolve_device(args.device)

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from hdlearn.papers import PAPERS, package_dir, part
+from hdlearn import papers
 
 
 class ConfigError(ValueError):
@@ -84,8 +84,8 @@ def compose_schema(core_path: str | Path) -> dict[str, Any]:
     """
     schema = yaml.safe_load(Path(core_path).read_text())
     defs = schema["$defs"]
-    for paper in PAPERS:
-        path = package_dir(paper) / "schema.yaml"
+    for paper in papers.PAPERS:
+        path = papers.package_dir(paper) / "schema.yaml"
         fragment = yaml.safe_load(path.read_text())
         clash = sorted(set(fragment["$defs"]) & set(defs))
         if clash:
@@ -129,6 +129,6 @@ def _check_semantics(config: Mapping[str, Any]) -> None:
             if "preset" in block and block["preset"] not in presets:
                 allowed = ", ".join(sorted(presets)) or "(none: config.presets." + paper + ")"
                 raise ConfigError(f"{where}.preset: {block['preset']!r}; allowed values: {allowed}")
-            check = getattr(part(paper, "experiment"), "check_config", None)
+            check = getattr(papers.part(paper, "experiment"), "check_config", None)
             if check is not None:
                 check(block, presets, where)

@@ -5,12 +5,21 @@ tidy tables), so one learner looks the same in every figure. Other papers add th
 to the dictionaries below; notebooks should go through :func:`learner_label`,
 :func:`learner_color` and :func:`learner_marker`, which fall back gracefully for a learner
 that has no entry yet.
+
+One source of numbers: a figure draws a claim's value, CI and verdict from the claims table
+the claims step wrote (:func:`read_claims`, :func:`claim`, :func:`claim_label`,
+:func:`annotate_claims`), never by re-bootstrapping. A quantity that is not a claim is drawn
+as a plain point estimate of the plotted curves, labelled "no CI" (:func:`estimate_label`).
 """
 
 from __future__ import annotations
 
+import math
 import os
+import textwrap
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib as mpl
@@ -20,6 +29,7 @@ import seaborn as sns
 from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.offsetbox import AnchoredText
 
 # --- learners -----------------------------------------------------------------------------
 
@@ -259,3 +269,146 @@ def figure_legend(fig: Figure, axes: object, *, ncol: int = 4, **kwargs: object)
         ncol=ncol,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+# --- claims: values, CIs and verdicts from the claims table ---------------------------------
+
+#: Legend/caption fragment for a value drawn without an interval.
+NO_CI = "no CI"
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One row of a paper's claims table (``results/<scale>/claims/<paper>.parquet``)."""
+
+    claim_id: str
+    statistic: str
+    value: float
+    ci_low: float
+    ci_high: float
+    prediction: str
+    verdict: str
+    statement: str
+
+    @property
+    def has_value(self) -> bool:
+        return math.isfinite(self.value)
+
+    @property
+    def has_ci(self) -> bool:
+        return math.isfinite(self.ci_low) and math.isfinite(self.ci_high)
+
+
+def read_claims(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A claims table indexed by ``claim_id`` (one row per claim)."""
+    return pd.read_parquet(path).set_index("claim_id")
+
+
+def claim(claims: pd.DataFrame, claim_id: str) -> ClaimRow:
+    """The row of ``claim_id`` in a :func:`read_claims` table; a claim the table lacks is a
+    row of NaNs with verdict ``absent`` (so a figure still draws its curves)."""
+    if claim_id not in claims.index:
+        nan = math.nan
+        return ClaimRow(claim_id, "", nan, nan, nan, "", "absent", "")
+    row = claims.loc[claim_id]
+    return ClaimRow(
+        claim_id=claim_id,
+        statistic=str(row["statistic"]),
+        value=float(row["value"]),
+        ci_low=float(row["ci_low"]),
+        ci_high=float(row["ci_high"]),
+        prediction=str(row["prediction"]),
+        verdict=str(row["verdict"]),
+        statement=str(row["statement"]),
+    )
+
+
+def format_estimate(
+    value: float, ci_low: float = math.nan, ci_high: float = math.nan, fmt: str = ".2f"
+) -> str:
+    """``1.23 [1.10, 1.40]``; ``1.23`` without a finite interval; ``n/a`` without a value."""
+    if not math.isfinite(value):
+        return "n/a"
+    if math.isfinite(ci_low) and math.isfinite(ci_high):
+        return f"{value:{fmt}} [{ci_low:{fmt}}, {ci_high:{fmt}}]"
+    return f"{value:{fmt}}"
+
+
+def claim_label(
+    claims: pd.DataFrame, claim_id: str, name: str = "", fmt: str = ".2f", verdict: bool = True
+) -> str:
+    """``name 1.23 [1.10, 1.40] (SYM-1b, PASS)``: a claim's value and CI from the claims
+    table, with its id (and verdict)."""
+    row = claim(claims, claim_id)
+    tag = f"{claim_id}, {row.verdict}" if verdict else claim_id
+    text = f"{format_estimate(row.value, row.ci_low, row.ci_high, fmt)} ({tag})"
+    return f"{name} {text}" if name else text
+
+
+def estimate_label(name: str, value: float, fmt: str = ".2f") -> str:
+    """``name 1.23 (no CI)``: a point estimate of the plotted curves, not a claim."""
+    text = f"{value:{fmt}} ({NO_CI})" if math.isfinite(value) else "n/a"
+    return f"{name} {text}" if name else text
+
+
+def verdict_text(claims: pd.DataFrame, claim_ids: Iterable[str], width: int = 60) -> str:
+    """``DEPTH-1 PASS · DEPTH-2a INCONCLUSIVE · ...``, wrapped at ``width`` characters."""
+    parts = [f"{cid}\u00a0{claim(claims, cid).verdict}" for cid in claim_ids]
+    return "\n".join(textwrap.wrap("\u00a0\u00b7 ".join(parts), width=width))
+
+
+def claim_line(claims: pd.DataFrame, claim_id: str, fmt: str = ".2f") -> str:
+    """``SYM-2c s_FC/s_conv (k=3, d=40) = 2.36 [1.94, 2.96]: INCONCLUSIVE``: one claim's
+    statistic, value, CI and verdict as the claims table has them."""
+    row = claim(claims, claim_id)
+    estimate = format_estimate(row.value, row.ci_low, row.ci_high, fmt)
+    return f"{claim_id} {row.statistic} = {estimate}: {row.verdict}"
+
+
+def annotate_claims(
+    ax: Axes,
+    claims: pd.DataFrame,
+    claim_ids: Iterable[str],
+    *,
+    loc: str = "lower left",
+    width: int = 48,
+    fontsize: float = 6.5,
+    detail: bool = False,
+    fmt: str = ".2f",
+) -> AnchoredText:
+    """A small box in ``ax`` with the verdicts of the claims the panel illustrates; with
+    ``detail`` one :func:`claim_line` per claim (statistic, value, CI and verdict)."""
+    if detail:
+        text = "\n".join(claim_line(claims, cid, fmt) for cid in claim_ids)
+    else:
+        text = "claims: " + verdict_text(claims, claim_ids, width)
+    box = AnchoredText(
+        text,
+        loc=loc,
+        frameon=True,
+        prop={"fontsize": fontsize, "color": "0.25"},
+        borderpad=0.4,
+    )
+    box.patch.set(edgecolor="0.8", facecolor="white", alpha=0.85, boxstyle="round,pad=0.2")
+    ax.add_artist(box)
+    return box
+
+
+def draw_claim_interval(
+    ax: Axes,
+    row: ClaimRow,
+    *,
+    axis: str = "x",
+    color: str = "0.3",
+    label: str | None = None,
+    alpha: float = 0.15,
+    linestyle: str = "-.",
+) -> None:
+    """A claim's value as a line across ``ax`` (vertical for ``axis="x"``) with its CI as a
+    shaded band; nothing when the claim has no finite value."""
+    if not row.has_value:
+        return
+    line, span = (ax.axvline, ax.axvspan) if axis == "x" else (ax.axhline, ax.axhspan)
+    line(row.value, color=color, linestyle=linestyle, linewidth=1.0, label=label)
+    if row.has_ci:
+        span(row.ci_low, row.ci_high, color=color, alpha=alpha, linewidth=0)

@@ -6,8 +6,8 @@ member's own training set (its own generator):
     W_l <- W_l - eta_l grad_{W_l} [ 1/2 sum_{i in B} (f(x_i) - y_i)^2 ] / D_l - lambda_l W_l,
 
 with ``D_l`` the batch size (the textbook mean-square gradient) or the full training-set size
-(the effective step of the depth paper's code, see ``experiments/depth``). Only the layers
-named in ``rules`` move; the others, and all biases, stay fixed. Training may start from a
+(the effective step of the depth paper's code, see ``hdlearn.papers.depth.experiment``). Only
+the layers named in ``rules`` move; the others, and all biases, stay fixed. Training may start from a
 hidden layer: when the layers below are frozen their features are computed once and passed as
 ``inputs``, so no work is repeated. Measurements happen at a few log-spaced checkpoints through
 a callback; no weight trajectory is ever stored.

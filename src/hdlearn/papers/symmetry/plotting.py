@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
 from hdlearn.papers.symmetry.analysis import SERIES
+from hdlearn.plotting.style import claim_label, estimate_label
 
 #: Caption fragment for :func:`plot_steps`.
 STEPS_NOTE = (
@@ -18,7 +17,7 @@ STEPS_NOTE = (
 
 
 def select_series(summary: pd.DataFrame, experiment: str, **series: object) -> pd.DataFrame:
-    """Rows of :func:`hdlearn.papers.symmetry.analysis.steps_summary` for one series, sorted by d."""
+    """Rows of :func:`hdlearn.papers.symmetry.analysis.steps_summary` for one series, by d."""
     mask = summary["experiment"] == experiment
     for key, value in series.items():
         if key not in SERIES:
@@ -46,17 +45,22 @@ def plot_steps(
                 linestyle="none")  # fmt: skip
 
 
-def slope_label(name: str, estimate) -> str:
-    """``name: slope 1.23 [1.1, 1.4]`` (or ``n/a`` when it cannot be fitted)."""
-    if not math.isfinite(estimate.value):
-        return f"{name}: slope n/a"
-    if math.isfinite(estimate.ci_low):
-        return f"{name}: slope {estimate.value:.2f} [{estimate.ci_low:.2f}, {estimate.ci_high:.2f}]"
-    return f"{name}: slope {estimate.value:.2f}"
+def claim_slope_label(name: str, claims: pd.DataFrame, claim_id: str) -> str:
+    """``name: slope 1.23 [1.10, 1.40] (SYM-1b, PASS)``: a slope that is a claim's statistic,
+    value and CI from the claims table (:func:`hdlearn.plotting.style.claim_label`)."""
+    return f"{name}: slope {claim_label(claims, claim_id)}"
 
 
-def loglog(ax: Axes) -> None:
+def fit_slope_label(name: str, value: float) -> str:
+    """``name: slope 1.23 (no CI)``: a slope that is not a claim, fitted to the plotted
+    medians (:func:`hdlearn.papers.symmetry.analysis.series_slope`)."""
+    return f"{name}: slope {estimate_label('', value)}"
+
+
+def loglog(ax: Axes, batch: int | None = None) -> None:
+    """Log-log axes of steps against d; ``batch`` (the protocol's, ``preset.batch``) goes
+    into the y label."""
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("input dimension d")
-    ax.set_ylabel("SGD steps to learn (batch 32)")
+    ax.set_ylabel("SGD steps to learn" + (f" (batch {batch})" if batch is not None else ""))
