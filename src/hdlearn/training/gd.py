@@ -7,10 +7,10 @@ member's own training set (its own generator):
 
 with ``D_l`` the batch size (the textbook mean-square gradient) or the full training-set size
 (the effective step of the depth paper's code, see ``hdlearn.papers.depth.experiment``). Only
-the layers named in ``rules`` move; the others, and all biases, stay fixed. Training may start from a
-hidden layer: when the layers below are frozen their features are computed once and passed as
-``inputs``, so no work is repeated. Measurements happen at a few log-spaced checkpoints through
-a callback; no weight trajectory is ever stored.
+the layers named in ``rules`` move; the others, and all biases, stay fixed. Training may start
+from a hidden layer: when the layers below are frozen their features are computed once and
+passed as ``inputs``, so no work is repeated. Measurements happen at a few log-spaced
+checkpoints through a callback; no weight trajectory is ever stored.
 """
 
 from __future__ import annotations
