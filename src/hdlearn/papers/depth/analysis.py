@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from hdlearn.analysis.fits import Estimate, bootstrap, first_crossing, loglog_slope
+from hdlearn.analysis.fits import first_crossing, loglog_slope
 
 
 def final(table: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -74,26 +74,6 @@ def collapse_slope_statistic(frame: pd.DataFrame, learner: str) -> float:
     if len(table) < 2:
         return math.nan
     return loglog_slope(table["d"].to_numpy(float), table["n_c"].to_numpy(float))[0]
-
-
-def collapse_slope(
-    sweep: pd.DataFrame,
-    levels: pd.DataFrame,
-    *,
-    learner: str,
-    n_boot: int,
-    seed: int,
-    level: float,
-) -> Estimate:
-    """The slope of ``ln n_c`` vs ``ln d`` with a bootstrap CI over seeds (theory: 1.5)."""
-    return bootstrap(
-        final_rows(sweep, levels),
-        lambda f: collapse_slope_statistic(f, learner),
-        by="seed",
-        n_boot=n_boot,
-        seed=seed,
-        level=level,
-    )
 
 
 NETWORKS = ("two_layer", "three_layer_layerwise", "three_layer_joint")

@@ -165,32 +165,6 @@ def series_slope(
     return Summary(frame).slope(experiment, d_range, min_learned, **series)
 
 
-def slope_estimate(
-    rows: pd.DataFrame,
-    experiment: str,
-    d_range: Sequence[float],
-    min_learned: float,
-    *,
-    n_boot: int,
-    seed: int,
-    level: float,
-    **series: object,
-):
-    """:meth:`Summary.slope` with a percentile bootstrap CI over seeds
-    (:func:`hdlearn.analysis.fits.bootstrap`); ``rows`` are tidy rows with ``experiment``."""
-    from hdlearn.analysis.fits import bootstrap
-
-    frame = compact(rows)
-    return bootstrap(
-        frame,
-        lambda f: Summary(f).slope(experiment, d_range, min_learned, **series),
-        by="seed",
-        n_boot=n_boot,
-        seed=seed,
-        level=level,
-    )
-
-
 FC2 = {"arch": "fc", "depth": 2}
 
 
