@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from hdlearn.config import ConfigError, compose_schema, validate_config
-from hdlearn.papers import PAPERS, figures, papers_at, plan, setting
+from hdlearn.papers import PAPERS, figures, papers_at, part, plan, setting
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "config" / "schema.yaml"
@@ -151,3 +151,13 @@ def test_figure_settings_exist_and_are_notebook_parameters(figure):
             name: setting(config, scale, spec["paper"], key) for name, key in settings.items()
         }
         assert "{" not in spec["caption"].format(**values)
+
+
+@pytest.mark.parametrize("figure", list(FIGURES))
+def test_figure_claims_are_ids_of_its_papers_registry(figure):
+    spec = FIGURES[figure]
+    config = validate_config(_config(), SCHEMA)
+    registry = part(spec["paper"], "claims").claims(
+        config["scales"]["default"][spec["paper"]]["claims"]
+    )
+    assert set(spec["claims"]) <= {claim.claim_id for claim in registry}

@@ -2,7 +2,9 @@
 
 In a temporary copy of the repository, a throwaway paper ``toy`` (a one-cell experiment, one
 claim, one figure) is added exactly the README's way, touching nothing else, and its DAG runs at
-smoke scale: the cell, the table, the claims table, the figure and the whole scorecard.
+smoke scale: the cell, the table, the claims table and the figure; the whole smoke DAG plans
+them beside the other papers, the default scale (where the toy has no block) does not, and no
+other paper's cells become stale.
 """
 
 import json
@@ -170,6 +172,7 @@ def test_a_new_paper_runs_its_dag_at_smoke_scale(tmp_path):
     smoke = snakemake("-n", "--config", "scale=smoke")
     assert smoke.returncode == 0, smoke.stderr
     assert "results/smoke/figures/toy_means.png" in smoke.stdout
+    assert "ran other code" not in smoke.stderr
     default = snakemake("-n")
     assert default.returncode == 0, default.stderr
     assert "toy" not in default.stdout

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,27 +20,14 @@ import pandas as pd
 
 
 def _run_cell(args: argparse.Namespace) -> None:
-    import torch
-
-    from hdlearn.devices import configure_determinism, resolve_device
     from hdlearn.fingerprint import cell_code
-    from hdlearn.io import provenance, where, write_table
-    from hdlearn.papers import part
+    from hdlearn.io import write_table
+    from hdlearn.runner import run_cell
 
     spec = json.loads(args.spec)
-    device = resolve_device(args.device)
-    configure_determinism(device)
-    torch.set_num_threads(args.threads)
-    place = " ".join(f"{key}={value}" for key, value in where().items())
-    print(f"cell of {args.paper} on {device} ({place}): {json.dumps(spec)}", file=sys.stderr)
-    start = time.perf_counter()
-    frame = part(args.paper, "experiment").run_cell(spec, device)
-    seconds = time.perf_counter() - start
-    record = provenance(
-        spec, device=str(device), seeds=spec["seeds"], seconds=seconds, code=cell_code(args.paper)
-    )
+    frame, record = run_cell(args.paper, spec, args.device, args.threads, cell_code(args.paper))
     write_table(frame, args.output, record)
-    print(f"wrote {len(frame)} rows to {args.output} in {seconds:.1f} s", file=sys.stderr)
+    print(f"wrote {len(frame)} rows to {args.output} in {record['seconds']:.1f} s", file=sys.stderr)
 
 
 def _aggregate(args: argparse.Namespace) -> None:
@@ -104,7 +90,7 @@ def summarise_benchmarks(figure: str, benchmarks: Sequence[Path]) -> dict[str, o
 
 
 def _bench(args: argparse.Namespace) -> None:
-    from hdlearn.benchmarking import run_benchmark
+    from hdlearn.papers.depth.benchmark import run_benchmark
 
     result = run_benchmark(args.name, args)
     text = json.dumps(result, indent=2)

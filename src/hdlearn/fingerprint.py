@@ -3,11 +3,12 @@
 A cell's fingerprint hashes the code its numbers can depend on: its paper's ``experiment``
 module and every ``hdlearn`` module that it imports, transitively (found by reading the
 ``import`` statements, without importing anything). Each module enters as its syntax tree with
-docstrings removed (``ast.dump``), so an edit of comments, docstrings or formatting keeps the
+docstrings removed (``ast.unparse``), so an edit of comments, docstrings or formatting keeps the
 fingerprint and costs no rerun; any change of code changes it. The fingerprint is recorded in
 every cell's provenance (``code``); at parse time the workflow lists, per paper, the finished
 cells whose recorded fingerprint differs from the current one (README, "Code changes and
-reruns"). A figure depends on the files of the ``hdlearn`` modules its notebook imports.
+reruns"). A paper's claims job and a figure depend on the files of the ``hdlearn`` modules
+they import (a rerun there costs seconds, so it is automatic).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def module_file(name: str) -> Path | None:
 
 
 def _imports(tree: ast.AST, package: str) -> set[str]:
-    """The module names an AST imports (``from . import x`` resolved against ``package``);
-    for ``from a import b`` both ``a`` and ``a.b`` (``b`` may be a submodule)."""
+    """The module names an AST imports (``from . import x`` resolved against ``package``).
+    ``from a import b`` imports ``a.b`` when that is a module, else the name ``b`` of ``a``."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -48,8 +49,9 @@ def _imports(tree: ast.AST, package: str) -> set[str]:
             if node.level:
                 parts = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*parts, base] if base else parts)
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names)
+            for alias in node.names:
+                submodule = f"{base}.{alias.name}"
+                names.add(submodule if module_file(submodule) is not None else base)
     return names
 
 
@@ -60,18 +62,26 @@ def _parents(name: str) -> list[str]:
 
 
 def closure(names: Iterable[str]) -> list[Path]:
-    """Sorted source files of the hdlearn modules ``names`` and of everything they import."""
-    todo = [n for name in names for n in (*_parents(name), name)]
+    """Sorted source files of the hdlearn modules ``names`` and of everything they import,
+    transitively. The ``__init__.py`` of a package that is only passed through (``a`` when
+    ``a.b`` is imported) is recorded but its own imports are not followed: re-exports there
+    (``hdlearn.training`` re-exports the depth paper's trainer) do not tie a paper to code it
+    never calls."""
+    todo = [(name, True) for name in names]
     seen: dict[str, Path] = {}
+    followed: set[str] = set()
     while todo:
-        name = todo.pop()
+        name, follow = todo.pop()
         path = module_file(name)
-        if path is None or name in seen or name in NOT_NUMERIC:
+        if path is None or name in NOT_NUMERIC:
             continue
         seen[name] = path
+        todo.extend((parent, False) for parent in _parents(name))
+        if not follow or name in followed:
+            continue
+        followed.add(name)
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for imported in _imports(ast.parse(path.read_text()), package):
-            todo.extend([*_parents(imported), imported])
+        todo.extend((imported, True) for imported in _imports(ast.parse(path.read_text()), package))
     return sorted(set(seen.values()))
 
 
@@ -86,19 +96,33 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
 
 
 def fingerprint(paths: Iterable[Path], root: Path = SRC) -> str:
-    """12 hex digits of sha256 over ``(path relative to root, AST without docstrings)`` of
-    every file, in sorted order."""
+    """12 hex digits of sha256 over ``(path relative to root, code)`` of every file, in sorted
+    order; ``code`` is the module re-written from its syntax tree without docstrings
+    (``ast.unparse``), so comments, docstrings and formatting do not count, and the text is
+    the same whichever Python version parses it."""
     digest = hashlib.sha256()
     for path in sorted(paths):
         tree = _strip_docstrings(ast.parse(path.read_text()))
         digest.update(str(path.relative_to(root)).encode())
-        digest.update(ast.dump(tree).encode())
+        digest.update(ast.unparse(tree).encode())
     return digest.hexdigest()[:12]
 
 
 def cell_code(paper: str) -> str:
-    """The fingerprint of the code a cell of ``paper`` runs (its ``experiment`` closure)."""
-    return fingerprint(closure([f"hdlearn.papers.{paper}.experiment"]))
+    """The fingerprint of the code a cell of ``paper`` runs: the closure of its
+    ``experiment`` module and of :mod:`hdlearn.runner` (device, determinism, threads)."""
+    return fingerprint(closure(cell_modules(paper)))
+
+
+def cell_modules(paper: str) -> list[str]:
+    """The modules whose closure a cell of ``paper`` runs."""
+    return ["hdlearn.runner", f"hdlearn.papers.{paper}.experiment"]
+
+
+def claims_modules(paper: str) -> list[str]:
+    """The modules whose closure a paper's claims job runs (its registry, the statistics it
+    reads, the verdict engine and the claims table writer)."""
+    return ["hdlearn.scorecard", f"hdlearn.papers.{paper}.claims"]
 
 
 def notebook_modules(notebook: Path) -> list[Path]:

@@ -11,7 +11,7 @@ localrules:
 
 rule claims:
     input:
-        get_paper_tables,
+        unpack(get_paper_claims_inputs),
     output:
         "results/{scale}/claims/{paper}.parquet",
     log:

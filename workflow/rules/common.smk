@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 from hdlearn.config import ConfigError, validate_config
-from hdlearn.fingerprint import notebook_modules, stale_report
+from hdlearn.fingerprint import (
+    SRC,
+    claims_modules,
+    closure,
+    notebook_modules,
+    stale_report,
+)
 from hdlearn.io import atomic_write_text, yaml_line
 from hdlearn.papers import PAPERS, figures, papers_at, plan, setting
 
@@ -96,14 +102,22 @@ def get_figure_inputs(wildcards):
     }
     inputs["claims_table"] = claims_path(wildcards.scale, spec["paper"])
     inputs["nb"] = notebook_path(wildcards.figure)
-    inputs["code"] = [
-        str(path.relative_to(ROOT)) for path in NOTEBOOK_MODULES[wildcards.figure]
-    ]
+    inputs["code"] = NOTEBOOK_MODULES[wildcards.figure]
     return inputs
 
 
+def source_paths(paths):
+    """Module files as paths of this checkout's src/ (the imported hdlearn may live in
+    another checkout, e.g. an editable install's)."""
+    return [f"src/{path.relative_to(SRC)}" for path in paths]
+
+
 NOTEBOOK_MODULES = {
-    figure: notebook_modules(ROOT / notebook_path(figure)) for figure in FIGURES
+    figure: source_paths(notebook_modules(ROOT / notebook_path(figure)))
+    for figure in FIGURES
+}
+CLAIMS_MODULES = {
+    paper: source_paths(closure(claims_modules(paper))) for paper in PAPERS
 }
 
 
@@ -157,11 +171,16 @@ def get_figure_caption(wildcards):
     return FIGURES[wildcards.figure]["caption"].format(**settings)
 
 
-def get_paper_tables(wildcards):
-    return [
-        table_path(wildcards.scale, wildcards.paper, experiment)
-        for experiment in scale_plan(wildcards.scale)[wildcards.paper]
-    ]
+def get_paper_claims_inputs(wildcards):
+    """A paper's tables, and the hdlearn modules its claims job runs (editing them reruns
+    its claims job, seconds, and so its figures)."""
+    return {
+        "tables": [
+            table_path(wildcards.scale, wildcards.paper, experiment)
+            for experiment in scale_plan(wildcards.scale)[wildcards.paper]
+        ],
+        "code": CLAIMS_MODULES[wildcards.paper],
+    }
 
 
 def get_paper_claims_settings(wildcards):
@@ -197,7 +216,10 @@ def get_benchmark_mapping(wildcards):
     for figure in figures_of(scale):
         spec = FIGURES[figure]
         paper = spec["paper"]
-        files = [f"results/{scale}/benchmarks/figure/{figure}.tsv"]
+        files = [
+            f"results/{scale}/benchmarks/figure/{figure}.tsv",
+            f"results/{scale}/benchmarks/claims/{paper}.tsv",
+        ]
         for experiment in spec["tables"].values():
             files.append(
                 f"results/{scale}/benchmarks/aggregate/{paper}/{experiment}.tsv"
@@ -236,13 +258,16 @@ def report_stale_cells(scale):
         return
     atomic_write_text("".join(f"{path}\n" for path in files), listing)
     print(
-        "hdlearn: rerun exactly the stale cells and what depends on them with\n"
-        f"  snakemake --cores all --config scale={scale} --forcerun $(cat {listing})",
+        "hdlearn: to rerun exactly the stale cells and what depends on them, add\n"
+        f"  --forcerun $(cat {listing})\n"
+        "to the command you ran (same --config, --configfile and profile)",
         file=sys.stderr,
     )
 
 
-report_stale_cells(config["scale"])
+# Only the main Snakemake process checks (jobs re-parse the Snakefile, on a cluster too).
+if workflow.is_main_process:
+    report_stale_cells(config["scale"])
 
 
 def report_locations(scale):

@@ -10,8 +10,9 @@ A paper package holds everything the paper owns and nothing another paper needs:
   it never imports ``experiment.py``;
 * ``schema.yaml``: its config schema fragment (``preset``, ``block`` and ``$defs``, see
   :func:`hdlearn.config.compose_schema`);
-* ``figures.yaml``: its figures (notebook, tables, claims, settings, caption); the notebooks
-  live in ``workflow/notebooks/<paper>/``.
+* ``figures.yaml``: its figures (tables, claims, settings, caption); each figure's notebook
+  is ``workflow/notebooks/<paper>/<figure>.ipynb``;
+* optionally ``plotting.py`` (its drawing helpers) and other modules only it uses.
 
 Adding a paper is adding its package, its notebooks, its block in ``config/config.yaml`` and
 one name in :data:`PAPERS`. No paper package imports another.

@@ -22,7 +22,7 @@ from hdlearn.config import validate_config
 from hdlearn.devices import configure_determinism, resolve_device
 from hdlearn.papers.depth import experiment as depth
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]  # the repository
 
 
 def _depth_sweep(args: argparse.Namespace) -> dict[str, Any]:
