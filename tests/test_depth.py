@@ -12,6 +12,7 @@ import yaml
 from hdlearn.config import validate_config
 from hdlearn.models import init_mlp
 from hdlearn.papers.depth import experiment as depth
+from hdlearn.papers.depth.analysis import predicted_threshold, target_degree
 from hdlearn.seeding import generators
 from hdlearn.sizes import power_samples
 from hdlearn.targets.hierarchical import effective_dimension, sample_hierarchical_target
@@ -131,3 +132,13 @@ def test_reference_levels_are_ordered():
     levels = depth.run_cell(spec, CPU).groupby("metric")["value"].median()
     assert 0.5 < levels["var_y"] < 0.75
     assert levels["level_deg4"] < levels["level_deg2"] < levels["var_y"]
+
+
+def test_predicted_threshold():
+    """kappa* = max(1 + eps1, k eps1), k the degree of P (Dandi et al. 2025)."""
+    assert target_degree([0.0, 0.0, 1.0, 1.0]) == 3 and target_degree([0.0, 1.0, 0.0]) == 1
+    assert predicted_threshold(0.5, [0.0, 0.0, 1.0, 1.0]) == 1.5  # the worked example
+    assert predicted_threshold(0.5, [0.0, 0.0, 0.0, 0.0, 1.0]) == 2.0  # k eps1 dominates
+    assert predicted_threshold(0.25, [0.0, 0.0, 1.0, 1.0]) == 1.25  # 1 + eps1 dominates
+    block = CONFIG["scales"]["smoke"]["depth"]["target"]
+    assert predicted_threshold(block["eps1"], block["coefficients"]) == 1.5

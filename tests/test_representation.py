@@ -17,6 +17,7 @@ from hdlearn.baselines.ridge import ridge_path, ridge_path_dual, ridge_regressio
 from hdlearn.papers.representation import analysis as dls
 from hdlearn.papers.representation import claims as dls_claims
 from hdlearn.papers.representation import experiment as rep
+from hdlearn.papers.representation import plotting as dls_plotting
 from hdlearn.seeding import generator, generators
 from hdlearn.sizes import factor_samples, power_samples
 from hdlearn.targets.index import (
@@ -544,3 +545,16 @@ def test_spreads_and_extremes_are_nan_strict():
     grid = (f["experiment"] == "transfer") & (f["target"] == "transfer_grid")
     f.loc[grid & (f["log_n"] == 0.0), "value"] = math.nan
     assert math.isnan(dls.transfer_grid_small(f, 1.0, 3.0, "risk_cvopt"))
+
+
+def test_quadratic_level_and_target_text():
+    assert dls.quadratic_level(MAIN) == pytest.approx(0.5)  # half the variance is in h4
+    assert dls.quadratic_level([[2, 1.0]]) == 0.0 and dls.quadratic_level([[3, 2.0]]) == 1.0
+    assert dls.quadratic_level([[2, 0.6], [3, 0.8]]) == pytest.approx(0.64)
+    assert dls_plotting.target_text(MAIN) == "0.71 h2 + 0.71 h4"
+    assert dls_plotting.target_text([[3, 1.0]], "he3") == "he3: 1 h3"
+    assert dls_plotting.target_text([], "missing") == "missing: "
+    methods = {"alg1", "rf", "ntk", "krr"}
+    for style in (dls_plotting.METHOD_LABELS, dls_plotting.METHOD_COLORS,
+                  dls_plotting.METHOD_MARKERS):  # fmt: skip
+        assert set(style) == methods

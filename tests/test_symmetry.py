@@ -19,7 +19,7 @@ from hdlearn.models.meanfield import init_conv, init_fc, step_sizes
 from hdlearn.papers.symmetry import analysis as sym_analysis
 from hdlearn.papers.symmetry import claims as sym_claims
 from hdlearn.papers.symmetry import experiment as symmetry
-from hdlearn.papers.symmetry.analysis import censored_median, series_slope, steps_summary
+from hdlearn.papers.symmetry.analysis import series_slope, steps_summary
 from hdlearn.seeding import generators
 from hdlearn.targets.hypercube import BooleanTarget, hypercube_inputs, named_target
 from hdlearn.training.online import evaluation_schedule, online_step, train_until_learned
@@ -211,13 +211,6 @@ def test_config_rejects_bad_values():
 
 
 # --------------------------------------------------------------------------- analysis
-
-
-def test_censored_median():
-    assert censored_median([3.0, 1.0, math.nan]) == 3.0
-    assert censored_median([1.0, 2.0, 3.0, math.nan]) == 2.5
-    assert math.isnan(censored_median([1.0, math.nan, math.nan]))
-    assert math.isnan(censored_median([]))
 
 
 SEEDS = [0, 1, 2, 3]

@@ -80,6 +80,9 @@ def test_sizes():
     assert tensor.ranks(16, [0.25, 0.5, 1.0, 2.0], cap=70) == [16, 32, 64]
     assert tensor.budget_samples(16, "quadratic", 2.5, 0.5) == 640
     assert tensor.budget_samples(16, "half_d3", 2.5, 0.5) == 484
+    assert tensor.budget_samples(16, "quadratic", 1e-3, 0.5) == 0  # no floor of 1
+    assert tensor.budget_samples(16, "half_d3", 2.5, 1e-4) == 1  # floor of 1
+    assert tensor.budget_samples(10, "quadratic", 0.29, 0.5) == 29  # 0.29 * 100 = 28.999...
     with pytest.raises(ValueError, match="budget"):
         tensor.budget_samples(16, "cubic", 2.5, 0.5)
 
@@ -374,6 +377,11 @@ def test_weights_and_control_statistics():
     ])  # fmt: skip
     frame = pd.concat([cubic, control])
     assert ta.cubic_recovery_overlap(frame, 0.5, 0.01) == pytest.approx(0.99)
+    table = ta.runs(cubic).sort_values("r")
+    assert table.loc[ta.identifiable(table, 0.5), "r"].tolist() == [8, 16]
+    # d = 32: cap 0.5 min(R_gen = 187, 32^1.5 = 181.02) = 90.5
+    edge = pd.DataFrame({"d": [32, 32, 24], "r": [90, 91, 1000]})
+    assert ta.identifiable(edge, 0.5).tolist() == [True, False, False]
     assert ta.control_worst(frame, "test_rel_err") == pytest.approx(1e-5)
     assert ta.control_worst(frame, "mean_ov") == pytest.approx(0.7)
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hdlearn.analysis.fits import first_crossing, loglog_slope
+from hdlearn.analysis.strict import strict_max, strict_min
 
 
 def final(table: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -103,7 +104,7 @@ def below_threshold_ratio(frame: pd.DataFrame, kappa_max: float) -> float:
         for learner in NETWORKS:
             curve = median_curve(sweep, learner, d)
             ratios.extend((curve[curve.index <= kappa_max + 1e-9] / var_y).tolist())
-    return min(ratios) if ratios else math.nan
+    return strict_min(ratios)
 
 
 def error_ratio(frame: pd.DataFrame, learner: str, reference: str) -> float:
@@ -149,7 +150,9 @@ def overlap_random_gap(frame: pd.DataFrame, below: float) -> float:
 
 def overlap_max(frame: pd.DataFrame) -> float:
     """Largest median M_W of the two 3-layer nets over the kappa grid."""
-    return max(float(overlap_curve(frame, "overlap_W", lrn).max()) for lrn in (LAYERWISE, JOINT))
+    return strict_max(
+        float(overlap_curve(frame, "overlap_W", lrn).max()) for lrn in (LAYERWISE, JOINT)
+    )
 
 
 def overlap_midpoint(frame: pd.DataFrame, metric: str) -> float:
@@ -177,3 +180,22 @@ def error_vs_quartic(frame: pd.DataFrame) -> float:
     """E_layerwise(kappa_max) / best degree-4 level in z at the largest d."""
     level = median_level(experiment_rows(frame, "levels"), _largest_d(frame), "level_deg4")
     return _at_kappa_max(frame, LAYERWISE) / level
+
+
+# --------------------------------------------------------------------------- theory
+
+
+def target_degree(coefficients: list[float]) -> int:
+    """``k``: the degree of the target's outer polynomial ``P = sum_k c_k h_k`` (the largest
+    index of a non-zero coefficient, ``block.target.coefficients``)."""
+    return max(i for i, c in enumerate(coefficients) if c != 0)
+
+
+def predicted_threshold(eps1: float, coefficients: list[float]) -> float:
+    """The theory's threshold ``kappa* = max(1 + eps1, k eps1)`` (``n = d^kappa``): a 3-layer
+    net trained layer-wise learns the target at ``kappa = max(1 + eps1, k eps1)``, ``k`` the
+    degree of the target's outer polynomial (:func:`target_degree`), per Dandi et al. 2025
+    (arXiv 2502.13961, Thm 1): its first layer needs ``kappa > 1 + eps1`` to find the
+    ``d_eff = d^eps1`` relevant directions, its second ``kappa > k eps1`` to learn the degree-k
+    features of them. ``1.5`` for the worked example (``eps1 = 0.5``, ``k = 3``)."""
+    return max(1 + eps1, target_degree(coefficients) * eps1)

@@ -60,7 +60,7 @@ def fig1_risk(frame: pd.DataFrame, method: str, m: int, log_n: float, metric: st
 def fig1_kernel_min(frame: pd.DataFrame, m: int, log_n: float, metric: str) -> float:
     """min(RF, NTK) seed-mean risk at ``log_d n = log_n`` (NaN if either is missing)."""
     values = [fig1_risk(frame, method, m, log_n, metric) for method in ("rf", "ntk")]
-    return min(values) if all(math.isfinite(v) for v in values) else math.nan
+    return strict_min(values)
 
 
 def fig1_ratio(frame: pd.DataFrame, m: int, log_n: float, metric: str) -> float:
@@ -207,3 +207,16 @@ def snr_order(frame: pd.DataFrame, factor: float) -> float:
         return math.nan
     values = means.to_numpy(float)
     return float(np.min(values[:-1] / values[1:]))
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def quadratic_level(terms: Iterable[Iterable[float]]) -> float:
+    """Excess risk (relative to ``Var(f*)``) of the best predictor of degree ``<= 2`` in the
+    target direction, for the config's ``[k, c_k]`` terms of ``f* = sum_k c_k h_k`` (``h_k``
+    orthonormal Hermite): the share ``sum_{k > 2} c_k^2 / sum_k c_k^2`` of the variance above
+    degree 2."""
+    terms = [tuple(term) for term in terms]
+    power = sum(c**2 for _, c in terms)
+    return sum(c**2 for k, c in terms if k > 2) / power

@@ -25,16 +25,6 @@ SERIES = ("arch", "depth", "target", "k")
 KEYS = ["experiment", *SERIES, "d", "variant"]
 
 
-def censored_median(values: Sequence[float] | pd.Series) -> float:
-    """Median with NaN (censored) read as +inf; NaN when the median itself is censored."""
-    filled = np.sort(np.nan_to_num(np.asarray(values, dtype=float), nan=math.inf))
-    n = filled.size
-    if n == 0:
-        return math.nan
-    mid = filled[n // 2] if n % 2 else 0.5 * (filled[n // 2 - 1] + filled[n // 2])
-    return float(mid) if math.isfinite(mid) else math.nan
-
-
 def compact(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per (experiment, series, d, variant, seed), one column per metric. A frame
     without an ``experiment`` column (one cell) gets ``experiment = ""``."""

@@ -56,7 +56,7 @@ def he3_ols_error(frame: pd.DataFrame) -> float:
     means = _bookkeeping_means(frame)
     if means.empty or "he3" not in means.index.get_level_values("activation"):
         return math.nan
-    return float(means.loc["he3", "ols_rel_err"].min())
+    return strict_min(means.loc["he3", "ols_rel_err"])
 
 
 def ols_theory_gap(frame: pd.DataFrame) -> float:
@@ -65,7 +65,7 @@ def ols_theory_gap(frame: pd.DataFrame) -> float:
     means = means[means.index.get_level_values("activation") != "he3"]
     if means.empty:
         return math.nan
-    return float((means["ols_rel_err"] - means["ols_rel_err_theory"]).abs().max())
+    return strict_max((means["ols_rel_err"] - means["ols_rel_err_theory"]).abs())
 
 
 def variance_gap(frame: pd.DataFrame) -> float:
@@ -73,7 +73,7 @@ def variance_gap(frame: pd.DataFrame) -> float:
     means = _bookkeeping_means(frame)
     if means.empty:
         return math.nan
-    return float((means["var_y"] / means["var_y_theory"] - 1).abs().max())
+    return strict_max((means["var_y"] / means["var_y_theory"] - 1).abs())
 
 
 # ----------------------------------------------------------------------------- TENS-2
@@ -259,15 +259,22 @@ def sample_limited_note(frame: pd.DataFrame, min_d: int) -> str:
 # ----------------------------------------------------------------------------- TENS-4, 5
 
 
+def identifiable(table: pd.DataFrame, r_fraction: float) -> pd.Series:
+    """Boolean mask of the rows (with ``d`` and ``r`` columns, e.g. :func:`runs`) in the
+    identifiable regime ``r <= r_fraction min(R_gen, d^1.5)``."""
+    cap = table["d"].map(lambda d: r_fraction * min(generic_rank(int(d)), float(d) ** 1.5))
+    return table["r"] <= cap
+
+
 def cubic_recovery_overlap(frame: pd.DataFrame, r_fraction: float, max_error: float) -> float:
-    """min mean ov over cubic runs (student and population GD, per seed) with
-    ``r <= r_fraction min(R_gen, d^1.5)`` and test rel_err ``<= max_error``."""
+    """min mean ov over cubic runs (student and population GD, per seed) that are
+    :func:`identifiable` (``r <= r_fraction min(R_gen, d^1.5)``) and have test rel_err
+    ``<= max_error``."""
     cubic = frame[frame["experiment"].isin(["student", "population"])]
     table = runs(cubic)
     if table.empty or "mean_ov" not in table:
         return math.nan
-    cap = table["d"].map(lambda d: r_fraction * min(generic_rank(int(d)), float(d) ** 1.5))
-    keep = (table["r"] <= cap) & (table["test_rel_err"] <= max_error)
+    keep = identifiable(table, r_fraction) & (table["test_rel_err"] <= max_error)
     return strict_min(table.loc[keep, "mean_ov"])
 
 

@@ -53,6 +53,7 @@ from hdlearn.baselines.tensor import hermite_least_squares, power_iteration, pow
 from hdlearn.io import params_hash
 from hdlearn.rows import TidyRows
 from hdlearn.seeding import generators
+from hdlearn.sizes import factor_samples
 from hdlearn.targets.cubic import (
     committee_labels,
     cubic_variance,
@@ -93,13 +94,13 @@ def ranks(d: int, rhos: Iterable[float], cap: float) -> list[int]:
 
 def d3_samples(d: int, fraction: float) -> int:
     """``n = floor(fraction D3)`` (at least 1), ``D3 = C(d+3, 3)``."""
-    return max(1, math.floor(fraction * tensor_dimension(d) + 1e-9))
+    return factor_samples(fraction, tensor_dimension(d))
 
 
 def budget_samples(d: int, budget: str, quadratic_coef: float, d3_fraction: float) -> int:
-    """``n = floor(C d^2)`` (``quadratic``) or ``floor(f D3)`` (``half_d3``)."""
+    """``n = floor(C d^2)`` (``quadratic``, no floor of 1) or ``floor(f D3)`` (``half_d3``)."""
     if budget == "quadratic":
-        return math.floor(quadratic_coef * d**2 + 1e-9)
+        return factor_samples(quadratic_coef, d**2, minimum=0)
     if budget == "half_d3":
         return d3_samples(d, d3_fraction)
     raise ValueError(f"unknown budget {budget!r}; allowed: {', '.join(BUDGETS)}")
