@@ -14,6 +14,7 @@ they import (a rerun there costs seconds, so it is automatic).
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -55,6 +56,14 @@ def _imports(tree: ast.AST, package: str) -> set[str]:
     return names
 
 
+@functools.cache
+def _module_imports(name: str, path: Path) -> frozenset[str]:
+    """The imports of module ``name`` at ``path``, parsed once per process (the workflow
+    takes the closures of every paper's cells, claims and figures at parse time)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    return frozenset(_imports(ast.parse(path.read_text()), package))
+
+
 def _parents(name: str) -> list[str]:
     """``a.b.c`` -> ``[a, a.b]``: importing a module runs its packages' ``__init__`` first."""
     parts = name.split(".")
@@ -80,8 +89,7 @@ def closure(names: Iterable[str]) -> list[Path]:
         if not follow or name in followed:
             continue
         followed.add(name)
-        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        todo.extend((imported, True) for imported in _imports(ast.parse(path.read_text()), package))
+        todo.extend((imported, True) for imported in _module_imports(name, path))
     return sorted(set(seen.values()))
 
 
