@@ -1,4 +1,5 @@
-"""Claim verdicts and the depth paper's statistics on synthetic tables with known answers."""
+"""The depth paper's statistics on synthetic tables with known answers (their verdicts:
+tests/test_claims_depth.py)."""
 
 import math
 
@@ -6,56 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hdlearn.analysis.fits import Estimate
-from hdlearn.analysis.verdicts import (
-    FAIL,
-    INCONCLUSIVE,
-    PASS,
-    Claim,
-    Prediction,
-    evaluate,
-    scorecard,
-    to_markdown,
-    verdict,
-)
 from hdlearn.papers.depth import analysis as depth_analysis
 from hdlearn.papers.depth import claims as depth_claims
 from hdlearn.papers.depth.analysis import threshold_table
-
-
-@pytest.mark.parametrize(
-    ("ci", "prediction", "expected"),
-    [
-        ((0.5, 0.6), Prediction(high=0.75), PASS),
-        ((0.8, 0.9), Prediction(high=0.75), FAIL),
-        ((0.7, 0.8), Prediction(high=0.75), INCONCLUSIVE),
-        ((1.4, 1.6), Prediction(1.35, 1.9), PASS),
-        ((1.95, 2.1), Prediction(1.35, 1.9), FAIL),
-        ((1.2, 1.5), Prediction(1.35, 1.9), INCONCLUSIVE),
-        ((math.nan, math.nan), Prediction(low=0.9), INCONCLUSIVE),
-    ],
-)
-def test_verdict(ci, prediction, expected):
-    assert verdict(Estimate(sum(ci) / 2, *ci, 100), prediction) == expected
-
-
-def test_prediction_description():
-    assert Prediction(high=0.75).describe() == "<= 0.75"
-    assert Prediction(low=0.9).describe() == ">= 0.9"
-    assert Prediction(1.35, 1.9).describe() == "in [1.35, 1.9]"
-
-
-def test_evaluate_and_markdown():
-    rows = pd.DataFrame({"seed": np.repeat(np.arange(10), 3), "value": np.full(30, 0.5)})
-    claim = Claim("X-1", "x", "The value is small.", ("t",), "mean", lambda f: f["value"].mean(),
-                  Prediction(high=0.75))  # fmt: skip
-    row = evaluate(claim, rows, n_boot=50, seed=0, level=0.9)
-    assert row["verdict"] == PASS and row["value"] == 0.5 and row["ci_low"] == row["ci_high"] == 0.5
-    text = to_markdown(scorecard([row]), "Scorecard")
-    assert "1 PASS, 0 FAIL, 0 INCONCLUSIVE" in text and "| X-1 | **PASS** |" in text
-    bars = scorecard([{**row, "statistic": "|a-b|"}])
-    assert "| \\|a-b\\| <= 0.75 |" in to_markdown(bars, "Scorecard")
-
 
 KAPPAS = [1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.2]
 # median curves (3 seeds at value, value - 0.01, value + 0.01) with known crossings
@@ -99,16 +53,6 @@ def synthetic_tables(d=32):
     return {name: pd.DataFrame(rows) for name, rows in frames.items()}
 
 
-SETTINGS = {
-    "below_threshold_kappa": 1.2, "below_threshold_ratio": 0.9, "ratio_vs_two_layer": 0.75,
-    "ratio_vs_krr": 0.6, "threshold_range": [1.35, 1.9], "joint_ratio_vs_two_layer": 0.85,
-    "joint_gap_vs_two_layer": 0.5, "overlap_rise": 0.25, "overlap_random_tolerance": 0.1,
-    "overlap_h_rise": 0.15, "overlap_w_ceiling": 0.95, "overlap_kappa_range": [1.3, 1.9],
-    "ablation_kappa": 1.8, "ablation_relative": 0.25, "slope_prediction": 1.5,
-    "slope_tolerance": 0.4, "bootstrap": 50, "bootstrap_seed": 0, "confidence": 0.9,
-}  # fmt: skip
-
-
 def test_depth_statistics_exact_values():
     frame = depth_claims.select_rows(synthetic_tables())
     assert depth_analysis.below_threshold_ratio(frame, 1.2) == pytest.approx(0.62 / 0.60)
@@ -131,31 +75,6 @@ def test_depth_statistics_exact_values():
     assert depth_analysis.ablation_change(frame, 1.8, "fresh_batches") == pytest.approx(0.05)
     assert math.isnan(depth_analysis.ablation_change(frame, 1.8, "no_such_variant"))
     assert depth_analysis.error_vs_quartic(frame) == pytest.approx(1.2)
-
-
-def test_depth_claims_verdicts_on_synthetic_tables():
-    frame = depth_claims.select_rows(synthetic_tables())
-    results = {c.claim_id: evaluate(c, frame, n_boot=50, seed=0, level=0.9)
-               for c in depth_claims.claims(SETTINGS)}  # fmt: skip
-    for cid in (
-        "DEPTH-1",
-        "DEPTH-2a",
-        "DEPTH-2b",
-        "DEPTH-3",
-        "DEPTH-4a",
-        "DEPTH-4b",
-        "DEPTH-5a",
-        "DEPTH-5b",
-        "DEPTH-5c",
-        "DEPTH-5d",
-        "DEPTH-5e",
-        "DEPTH-5f",
-        "DEPTH-6a",
-        "DEPTH-6b",
-    ):
-        assert results[cid]["verdict"] == PASS, (cid, results[cid])
-    assert results["DEPTH-7a"]["verdict"] == FAIL  # 0.12 > L4 = 0.10
-    assert results["DEPTH-7b"]["verdict"] == INCONCLUSIVE  # one dimension: no slope
 
 
 def test_collapse_slope_recovers_planted_exponent():

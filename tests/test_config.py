@@ -161,3 +161,41 @@ def test_figure_claims_are_ids_of_its_papers_registry(figure):
         config["scales"]["default"][spec["paper"]]["claims"]
     )
     assert set(spec["claims"]) <= {claim.claim_id for claim in registry}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"scales/default/depth/seeds": [100, 3]}, "config.scales.default.depth.seeds: seed(s) "
+         "[3] are pilot seeds (config.scales.default.depth.claims.pilot_seeds)"),
+        ({"scales/default/tensor/student/seeds": [100, 1500]}, "config.scales.default.tensor."
+         "student.seeds: seed(s) [1500] not below config.replicates.seed_stride = 1000"),
+        ({"replicates/seed_stride": 50}, "config.scales.smoke.depth.seeds: seed(s) [100, 101] "
+         "not below config.replicates.seed_stride = 50"),
+        ({"replicates/seed_stride": 10}, "config.scales.smoke.depth.claims.pilot_seeds: seed(s) "
+         "[10, 11,"),
+    ],
+)  # fmt: skip
+def test_scored_seeds_are_neither_pilots_nor_replicates(change, expected):
+    with pytest.raises(ConfigError) as error:
+        validate_config(_config(**change), SCHEMA)
+    assert expected in str(error.value)
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_every_claim_has_a_provenance_tag_and_no_other(paper):
+    config = _config()
+    provenance = config["scales"]["default"][paper]["claims"]["provenance"]
+    first = next(iter(provenance))
+    entry = provenance.pop(first)
+    with pytest.raises(ConfigError, match=rf"claims.provenance: no entry for {first};"):
+        validate_config(copy.deepcopy(config), SCHEMA)
+    provenance[first] = entry
+    provenance["NOPE-1"] = {"tag": "paper", "ref": "Sec. 1"}
+    with pytest.raises(ConfigError, match=r"unknown claim\(s\) NOPE-1; allowed: "):
+        validate_config(config, SCHEMA)
+    provenance.pop("NOPE-1")
+    provenance[first] = {"tag": "folklore", "ref": "everyone knows"}
+    with pytest.raises(ConfigError, match=r"'folklore' is not allowed; allowed values: 'paper', "
+                       "'theory', 'calibrated'"):  # fmt: skip
+        validate_config(config, SCHEMA)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from hdlearn.analysis import Estimate, bootstrap, first_crossing, loglog_slope
+from hdlearn.analysis.fits import distinct_resamples, unconditional_interval
 
 
 def test_loglog_slope_recovers_power_law() -> None:
@@ -62,11 +63,12 @@ def test_first_crossing_at_start_and_never() -> None:
     assert math.isnan(first_crossing([1.0, 2.0], [float("nan"), float("nan")], 0.4))
 
 
-def test_first_crossing_drops_nan() -> None:
-    # without the NaN point the bracket is (1, 1.0) -- (3, 0.2): 1 + 0.6/0.8 * 2 = 2.5
-    y = [1.0, float("nan"), 0.2]
-    assert first_crossing([1.0, 2.0, 3.0], y, 0.4) == pytest.approx(2.5, rel=1e-12)
-    assert first_crossing([1.0, 2.0, 3.0], [float("nan"), 0.3, 0.1], 0.4) == 2.0
+def test_first_crossing_is_nan_strict() -> None:
+    # a diverged point is never dropped: interpolating across it could invent a crossing
+    assert math.isnan(first_crossing([1.0, 2.0, 3.0], [1.0, float("nan"), 0.2], 0.4))
+    assert math.isnan(first_crossing([1.0, 2.0, 3.0], [float("nan"), 0.3, 0.1], 0.4))
+    assert math.isnan(first_crossing([1.0, 2.0], [1.0, 0.1], float("nan")))
+    assert math.isnan(first_crossing([], [], 0.4))
 
 
 def test_first_crossing_rejects_unsorted_x() -> None:
@@ -131,7 +133,8 @@ def test_bootstrap_keeps_duplicated_groups_distinct() -> None:
         return float(sample["seed"].nunique())
 
     est = bootstrap(frame, groups_and_rows, by="seed", n_boot=50, seed=1, level=0.9)
-    assert est == Estimate(20.0, 20.0, 20.0, 50)
+    assert (est.value, est.ci_low, est.ci_high, est.n_resamples) == (20.0, 20.0, 20.0, 50)
+    assert est.n_boot == 50 and est.n_distinct == 50 and est.finite_fraction == 1.0
     assert sizes == [(20, 80)] * 51
 
 
@@ -147,26 +150,39 @@ def _counting_statistic(period: int) -> Callable[[pd.DataFrame], float]:
     return statistic
 
 
-def test_bootstrap_mostly_nan_gives_nan_ci() -> None:
-    # resample calls 1..30 are finite for 3, 6, ..., 30: 10 < 15 finite -> no interval
+def test_bootstrap_mostly_nan_gives_infinite_ends() -> None:
+    # resample calls 1..30 are finite for 3, 6, ..., 30: 20 of 30 undefined -> both ends open
     est = bootstrap(
         _seed_frame(1.0), _counting_statistic(3), by="seed", n_boot=30, seed=0, level=0.9
     )
     assert est.value == 0.0
-    assert est.n_resamples == 10
-    assert math.isnan(est.ci_low)
-    assert math.isnan(est.ci_high)
+    assert est.n_resamples == 10 and est.finite_fraction == pytest.approx(1 / 3)
+    assert (est.ci_low, est.ci_high) == (-math.inf, math.inf)
 
 
-def test_bootstrap_half_finite_gives_ci() -> None:
-    # resample calls 2, 4, ..., 30 are finite: exactly half, the interval is kept
+def test_bootstrap_half_finite_is_unconditional() -> None:
+    # calls 2, 4, ..., 30 finite: the interval of the finite half alone would be [9, 23], but
+    # an undefined resample counts against the claim on both sides
     est = bootstrap(
         _seed_frame(1.0), _counting_statistic(2), by="seed", n_boot=30, seed=0, level=0.5
     )
     assert est.n_resamples == 15
-    # percentiles 25 and 75 of 2, 4, ..., 30 (linear interpolation): 9 and 23
-    assert est.ci_low == pytest.approx(9.0, rel=1e-12)
-    assert est.ci_high == pytest.approx(23.0, rel=1e-12)
+    assert (est.ci_low, est.ci_high) == (-math.inf, math.inf)
+
+
+def test_unconditional_interval_counts_undefined_against_both_ends() -> None:
+    samples = [math.nan, *range(1, 10)]  # one undefined resample of ten
+    # quantile 0.2 of [-inf, 1..9] at position 1.8: 1.8; quantile 0.8 of [1..9, inf]: 8.2
+    low, high = unconditional_interval(samples, 0.6)
+    assert low == pytest.approx(1.8, rel=1e-12) and high == pytest.approx(8.2, rel=1e-12)
+    # quantiles 0.1 and 0.9 (positions 0.9 and 8.1) touch the undefined resample: open ends
+    assert unconditional_interval(samples, 0.8) == (-math.inf, math.inf)
+    finite = np.arange(1.0, 11.0)
+    assert unconditional_interval(finite, 0.8) == tuple(np.quantile(finite, [0.1, 0.9]))
+
+
+def test_distinct_resamples() -> None:
+    assert [distinct_resamples(g) for g in (1, 2, 3, 5)] == [1, 3, 10, 126]
 
 
 @pytest.mark.parametrize(

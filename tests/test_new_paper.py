@@ -76,12 +76,9 @@ $defs:
       claims:
         type: object
         additionalProperties: false
-        required: [tolerance, bootstrap, bootstrap_seed, confidence]
+        required: [tolerance]
         properties:
           tolerance: {type: number}
-          bootstrap: {type: integer, minimum: 10}
-          bootstrap_seed: {type: integer, minimum: 0}
-          confidence: {type: number, exclusiveMinimum: 0, exclusiveMaximum: 1}
 """
 
 FIGURES = """
@@ -140,8 +137,10 @@ def _add_toy_paper(repo: Path) -> None:
     config_path = repo / "config" / "config.yaml"
     config = yaml.safe_load(config_path.read_text())
     config["scales"]["smoke"]["toy"] = {
-        "n": 64, "seeds": [0, 1, 2, 3],
-        "claims": {"tolerance": 1.0, "bootstrap": 100, "bootstrap_seed": 0, "confidence": 0.9},
+        "n": 64, "seeds": [100, 101, 102, 103, 104],
+        "claims": {"tolerance": 1.0, "bootstrap": 100, "bootstrap_seed": 0, "confidence": 0.9,
+                   "min_seeds": 5, "pilot_seeds": [0],
+                   "provenance": {"TOY-1": {"tag": "theory", "ref": "CLT: sd 1/8"}}},
     }  # fmt: skip
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
     # the one registry line
@@ -182,7 +181,7 @@ def test_a_new_paper_runs_its_dag_at_smoke_scale(tmp_path):
     assert done.returncode == 0, done.stderr
     claims = pd.read_parquet(repo / "results" / "smoke" / "claims" / "toy.parquet")
     row = claims.set_index("claim_id").loc["TOY-1"]
-    assert row["verdict"] == "PASS" and row["n_seeds"] == 4
+    assert row["verdict"] == "PASS" and row["n_seeds"] == 5
     assert (repo / "results" / "smoke" / "figures" / "toy_means.png").stat().st_size > 5_000
     (cell,) = (repo / "results" / "smoke" / "cells" / "toy").glob("*.parquet")
     assert len(pd.read_parquet(cell)) == 4

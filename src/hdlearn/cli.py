@@ -5,6 +5,8 @@ hdlearn aggregate --experiment sweep --output table.parquet cell1.parquet cell2.
 hdlearn claims    --paper depth --settings '<json>' --output claims/depth.parquet
 hdlearn scorecard --csv claims.csv --md claims.md --title '...' claims/depth.parquet ...
 hdlearn compute   --mapping '<json>' --output compute.csv
+hdlearn checks    --output checks.txt claims.csv       (exit status 1 if an identity check failed)
+hdlearn replication --csv r.csv --md r.md 0=claims/depth.parquet 1=replicate-1/... ...
 hdlearn bench     depth-sweep [--d 32] [--output benchmarks/depth_sweep.json]
 """
 
@@ -60,6 +62,45 @@ def _scorecard(args: argparse.Namespace) -> None:
     card = card[SCORECARD_COLUMNS]
     markdown = to_markdown(card, args.title)
     atomic_write_text(card.to_csv(index=False), args.csv)
+    atomic_write_text(markdown, args.md)
+    print(markdown)
+
+
+def _checks(args: argparse.Namespace) -> None:
+    from hdlearn.analysis.verdicts import CHECK_FAILED, IDENTITY
+    from hdlearn.io import atomic_write_text
+
+    card = pd.read_csv(args.scorecard, keep_default_na=False, na_values=[""])
+    checks = card[card["kind"] == IDENTITY]
+    failed = checks[checks["verdict"] == CHECK_FAILED]
+    if not failed.empty:
+        for row in failed.itertuples():
+            print(
+                f"hdlearn: CHECK failed: {row.claim_id} {row.statistic} = {row.value} "
+                f"(must be {row.prediction}): {row.statement}",
+                file=sys.stderr,
+            )
+        sys.exit(
+            f"hdlearn: {len(failed)} of {len(checks)} identity checks failed: the code is broken"
+        )
+    atomic_write_text(
+        f"{len(checks)} identity checks ok: {', '.join(checks['claim_id'])}\n", args.output
+    )
+
+
+def _replication(args: argparse.Namespace) -> None:
+    from hdlearn.io import atomic_write_text, read_table
+    from hdlearn.replication import replication_table, to_markdown
+
+    runs: dict[int, list[pd.DataFrame]] = {}
+    for pair in args.tables:
+        index, sep, path = pair.partition("=")
+        if not sep or not index.isdigit():
+            sys.exit(f"hdlearn replication: {pair!r} is not RUN=PATH with RUN an integer")
+        runs.setdefault(int(index), []).append(read_table(path))
+    table = replication_table({j: pd.concat(f, ignore_index=True) for j, f in runs.items()})
+    markdown = to_markdown(table, args.title)
+    atomic_write_text(table.to_csv(index=False), args.csv)
     atomic_write_text(markdown, args.md)
     print(markdown)
 
@@ -131,6 +172,18 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--title", default="hdlearn claims scorecard")
     card.add_argument("tables", nargs="+", help="claims tables, in scorecard order")
     card.set_defaults(handler=_scorecard)
+
+    checks = commands.add_parser("checks", help="fail if an identity check failed")
+    checks.add_argument("--output", required=True, help="written only when every check is ok")
+    checks.add_argument("scorecard", help="claims.csv")
+    checks.set_defaults(handler=_checks)
+
+    repl = commands.add_parser("replication", help="verdicts of the main run and replicates")
+    repl.add_argument("--csv", required=True)
+    repl.add_argument("--md", required=True)
+    repl.add_argument("--title", default="hdlearn replication")
+    repl.add_argument("tables", nargs="+", help="RUN=claims table (RUN 0: the main run)")
+    repl.set_defaults(handler=_replication)
 
     compute = commands.add_parser("compute", help="sum job benchmarks per figure")
     compute.add_argument("--mapping", required=True, help="JSON {figure: [benchmark.tsv]}")

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from hdlearn import papers
+from hdlearn import papers, replicates
 
 
 class ConfigError(ValueError):
@@ -80,7 +80,8 @@ def compose_schema(core_path: str | Path) -> dict[str, Any]:
 
     A fragment has three keys: ``presets`` (the schema of ``config.presets.<paper>``), ``block``
     (the schema of ``config.scales.<scale>.<paper>``) and ``$defs`` (joined to the core's; a
-    clashing name is an error). A paper's block is optional at every scale.
+    clashing name is an error). A paper's block is optional at every scale; its ``claims``
+    object gains the verdict engine's keys (the core's ``$defs/claims_settings``).
     """
     schema = yaml.safe_load(Path(core_path).read_text())
     defs = schema["$defs"]
@@ -93,6 +94,9 @@ def compose_schema(core_path: str | Path) -> dict[str, Any]:
         defs.update(fragment["$defs"])
         schema["properties"]["presets"]["properties"][paper] = fragment["presets"]
         defs["scale"]["properties"][paper] = fragment["block"]
+        claims = _resolve(fragment["block"], schema)["properties"]["claims"]
+        claims["properties"].update(defs["claims_settings"]["properties"])
+        claims["required"] = [*claims["required"], *defs["claims_settings"]["required"]]
     return schema
 
 
@@ -121,10 +125,14 @@ def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationErro
 
 def _check_semantics(config: Mapping[str, Any]) -> None:
     """Checks the schema cannot express: a block's ``preset`` names one of its paper's presets,
-    then the paper's own ``check_config(block, presets, where)`` where it has one."""
+    its seeds and claims pass :func:`_check_seeds` and :func:`_check_provenance`, then the
+    paper's own ``check_config(block, presets, where)`` where it has one."""
+    stride = int(config["replicates"]["seed_stride"])
     for scale, grids in config["scales"].items():
         for paper, block in grids.items():
             where = f"config.scales.{scale}.{paper}"
+            _check_seeds(block, where, stride)
+            _check_provenance(paper, block["claims"], f"{where}.claims")
             presets = config["presets"].get(paper, {})
             if "preset" in block and block["preset"] not in presets:
                 allowed = ", ".join(sorted(presets)) or "(none: config.presets." + paper + ")"
@@ -132,3 +140,43 @@ def _check_semantics(config: Mapping[str, Any]) -> None:
             check = getattr(papers.part(paper, "experiment"), "check_config", None)
             if check is not None:
                 check(block, presets, where)
+
+
+def _check_seeds(block: Mapping[str, Any], where: str, stride: int) -> None:
+    """Every seed lies below ``replicates.seed_stride`` (so replicates stay disjoint) and no
+    scored seed is a pilot seed (a threshold calibrated on a seed is never scored on it)."""
+    pilots = set(block["claims"]["pilot_seeds"])
+    for path, seeds in [("claims.pilot_seeds", block["claims"]["pilot_seeds"]),
+                        *replicates.seed_lists(block)]:  # fmt: skip
+        high = [s for s in seeds if s >= stride]
+        if high:
+            raise ConfigError(
+                f"{where}.{path}: seed(s) {high} not below config.replicates.seed_stride = "
+                f"{stride} (replicate j adds j * seed_stride to every seed)"
+            )
+    for path, seeds in replicates.seed_lists(block):
+        scored = sorted(pilots.intersection(seeds))
+        if scored:
+            raise ConfigError(
+                f"{where}.{path}: seed(s) {scored} are pilot seeds ({where}.claims.pilot_seeds),"
+                " on which calibrated thresholds were set; score other seeds"
+            )
+
+
+def _check_provenance(paper: str, claims: Mapping[str, Any], where: str) -> None:
+    """``claims.provenance`` has one entry per claim of the paper's registry that a run can
+    test (not theory-only), and none for a claim the registry does not have."""
+    registry = papers.part(paper, "claims").claims(claims)
+    ids = [c.claim_id for c in registry if not c.theory_only]
+    given = claims["provenance"]
+    missing = [cid for cid in ids if cid not in given]
+    unknown = sorted(set(given) - set(ids))
+    if missing:
+        raise ConfigError(
+            f"{where}.provenance: no entry for {', '.join(missing)}; every claim's threshold "
+            "needs {tag: paper|theory|calibrated, ref: ...}"
+        )
+    if unknown:
+        raise ConfigError(
+            f"{where}.provenance: unknown claim(s) {', '.join(unknown)}; allowed: {', '.join(ids)}"
+        )

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from hdlearn.analysis.verdicts import evaluate, scorecard
+from hdlearn.analysis.verdicts import VerdictSettings, evaluate, scorecard
 from hdlearn.io import read_table
 from hdlearn.papers import part
 
@@ -23,14 +23,10 @@ def paper_claims(paper: str, settings: Mapping[str, Any]) -> pd.DataFrame:
     tables = {name: read_table(path) for name, path in settings["tables"].items()}
     selected = module.select_rows(tables)
     cfg = settings["claims"]
+    engine = VerdictSettings.of(cfg)
+    provenance = cfg["provenance"]
     rows = [
-        evaluate(
-            claim,
-            selected,
-            n_boot=cfg["bootstrap"],
-            seed=cfg["bootstrap_seed"],
-            level=cfg["confidence"],
-        )
+        evaluate(claim, selected, engine, provenance.get(claim.claim_id))
         for claim in module.claims(cfg)
     ]
     return scorecard(rows)

@@ -7,6 +7,8 @@ localrules:
     claims,
     scorecard,
     compute,
+    checks,
+    replication,
 
 
 rule claims:
@@ -62,3 +64,37 @@ rule compute:
         mapping=get_benchmark_mapping,
     shell:
         "hdlearn compute --mapping {params.mapping:q} --output {output} > {log} 2>&1"
+
+
+rule checks:
+    input:
+        scorecard="results/{scale}/claims.csv",
+        compute="results/{scale}/compute.csv",
+    output:
+        "results/{scale}/checks.txt",
+    log:
+        "results/{scale}/logs/scorecard/checks.log",
+    conda:
+        "../../environment.yml"
+    shell:
+        "hdlearn checks --output {output} {input.scorecard} 2>&1 | tee {log}"
+
+
+rule replication:
+    input:
+        unpack(get_replication_inputs),
+    output:
+        csv="results/{scale}/replication.csv",
+        md="results/{scale}/replication.md",
+    log:
+        "results/{scale}/logs/scorecard/replication.log",
+    wildcard_constraints:
+        scale="|".join(SCALES),
+    conda:
+        "../../environment.yml"
+    params:
+        tables=get_replication_tables,
+        title="hdlearn replication ({scale} scale)",
+    shell:
+        "hdlearn replication --title {params.title:q} --csv {output.csv} --md {output.md} "
+        "{params.tables} > {log} 2>&1"

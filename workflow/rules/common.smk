@@ -4,6 +4,7 @@
 import functools
 import json
 import sys
+from types import SimpleNamespace
 from pathlib import Path
 
 from hdlearn.config import ConfigError, validate_config
@@ -16,6 +17,7 @@ from hdlearn.fingerprint import (
 )
 from hdlearn.io import atomic_write_text, yaml_line
 from hdlearn.papers import PAPERS, figures, papers_at, plan, setting
+from hdlearn.replicates import replicate_config, run_name, split_run
 
 SCALES = ("smoke", "default", "paper")
 ROOT = Path(workflow.basedir)
@@ -30,14 +32,16 @@ FIGURES = figures()
 
 
 @functools.cache
-def scale_plan(scale):
-    """{paper: {experiment: {cell: spec}}} of one scale: pure Python, computed once, and only
-    for the scales a run asks for."""
-    return plan(config, scale)
+def scale_plan(run):
+    """{paper: {experiment: {cell: spec}}} of one run (a scale, or a replicate of it such as
+    default/replicate-2, whose seeds are shifted: hdlearn.replicates): pure Python, computed
+    once, and only for the runs a target asks for."""
+    scale, index = split_run(run)
+    return plan(replicate_config(config, index), scale)
 
 
-def papers_of(scale):
-    return papers_at(config, scale)
+def papers_of(run):
+    return papers_at(config, split_run(run)[0])
 
 
 def figures_of(scale):
@@ -84,7 +88,7 @@ def get_cell_spec(wildcards):
 
 def get_cell_gpu(wildcards):
     """Training cells ask the scheduler for a GPU at paper scale."""
-    return 1 if wildcards.scale == "paper" else 0
+    return 1 if split_run(wildcards.scale)[0] == "paper" else 0
 
 
 def get_cells(wildcards):
@@ -185,13 +189,13 @@ def get_paper_claims_inputs(wildcards):
 
 def get_paper_claims_settings(wildcards):
     """JSON for ``hdlearn claims``: one paper's claim thresholds and table paths."""
-    scale, paper = wildcards.scale, wildcards.paper
+    run, paper = wildcards.scale, wildcards.paper
     return json.dumps(
         {
-            "claims": config["scales"][scale][paper]["claims"],
+            "claims": config["scales"][split_run(run)[0]][paper]["claims"],
             "tables": {
-                experiment: table_path(scale, paper, experiment)
-                for experiment in scale_plan(scale)[paper]
+                experiment: table_path(run, paper, experiment)
+                for experiment in scale_plan(run)[paper]
             },
         }
     )
@@ -232,6 +236,25 @@ def get_benchmark_mapping(wildcards):
     return json.dumps(mapping)
 
 
+def get_replication_inputs(wildcards):
+    """{run_<j>: claims tables of run j} for the main run (j = 0) and every replicate."""
+    return {
+        f"run_{j}": get_claims_tables(
+            SimpleNamespace(scale=run_name(wildcards.scale, j))
+        )
+        for j in range(config["replicates"]["count"] + 1)
+    }
+
+
+def get_replication_tables(wildcards, input):
+    """``J=PATH`` pairs for ``hdlearn replication`` (J = 0: the main run)."""
+    return " ".join(
+        f"{j}={path}"
+        for j in range(config["replicates"]["count"] + 1)
+        for path in input[f"run_{j}"]
+    )
+
+
 def final_targets():
     scale = config["scale"]
     return [
@@ -239,6 +262,7 @@ def final_targets():
         f"results/{scale}/claims.csv",
         f"results/{scale}/claims.md",
         f"results/{scale}/compute.csv",
+        f"results/{scale}/checks.txt",
     ]
 
 
@@ -283,7 +307,7 @@ def report_locations(scale):
 
 
 wildcard_constraints:
-    scale="|".join(SCALES),
+    scale=f"({'|'.join(SCALES)})(/replicate-[1-9][0-9]*)?",
     paper="|".join(PAPERS),
     experiment="[a-z_]+",
     figure="|".join(FIGURES),

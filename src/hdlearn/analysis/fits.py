@@ -3,8 +3,9 @@ crossings of learning curves and a seed-level (cluster) bootstrap."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -43,13 +44,14 @@ def first_crossing(x: npt.ArrayLike, y: npt.ArrayLike, level: float) -> float:
     """First ``x`` at which the piecewise-linear interpolant of ``y(x)`` reaches ``level`` or
     below.
 
-    ``x`` must be strictly increasing and finite; entries where ``y`` is NaN are dropped
-    together with their ``x`` (infinite ``y`` raises ``ValueError``). Returns ``x_0`` if
-    ``y_0 <= level``; otherwise, with ``i`` the first index such that ``y_i <= level``,
+    ``x`` must be strictly increasing and finite (infinite ``y`` raises ``ValueError``).
+    NaN-strict: NaN when ``level`` or any ``y`` is NaN (dropping a diverged point would
+    interpolate across it) or when ``y`` is empty. Otherwise returns ``x_0`` if
+    ``y_0 <= level``; else, with ``i`` the first index such that ``y_i <= level``,
 
         x_{i-1} + (level - y_{i-1}) (x_i - x_{i-1}) / (y_i - y_{i-1});
 
-    NaN if ``y`` never reaches ``level`` (or every ``y`` is NaN).
+    NaN if ``y`` never reaches ``level``.
     """
     xs = np.asarray(x, dtype=np.float64)
     ys = np.asarray(y, dtype=np.float64)
@@ -59,8 +61,8 @@ def first_crossing(x: npt.ArrayLike, y: npt.ArrayLike, level: float) -> float:
         raise ValueError("x must be finite and strictly increasing")
     if np.any(np.isinf(ys)):
         raise ValueError("y must not contain infinite values")
-    keep = ~np.isnan(ys)
-    xs, ys = xs[keep], ys[keep]
+    if math.isnan(level) or ys.size == 0 or np.isnan(ys).any():
+        return float("nan")
     below = np.flatnonzero(ys <= level)
     if below.size == 0:
         return float("nan")
@@ -73,13 +75,57 @@ def first_crossing(x: npt.ArrayLike, y: npt.ArrayLike, level: float) -> float:
 
 @dataclass(frozen=True)
 class Estimate:
-    """A point estimate with a bootstrap confidence interval ``[ci_low, ci_high]``;
-    ``n_resamples`` counts the bootstrap resamples whose statistic was finite."""
+    """A point estimate with its bootstrap distribution.
+
+    ``samples`` holds the ``n_boot`` resampled statistics (NaN where a resample leaves the
+    statistic undefined); ``[ci_low, ci_high]`` is their *unconditional* percentile interval
+    (:func:`unconditional_interval`), ``n_resamples`` the number of finite resamples and
+    ``n_distinct`` the number of distinct multisets of groups that were drawn (3 seeds allow
+    only 10, 5 seeds 126).
+    """
 
     value: float
     ci_low: float
     ci_high: float
     n_resamples: int
+    n_boot: int = 0
+    n_distinct: int = 0
+    samples: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
+
+    @property
+    def finite_fraction(self) -> float:
+        """Fraction of all resamples whose statistic was finite."""
+        return self.n_resamples / self.n_boot if self.n_boot else float("nan")
+
+
+def unconditional_interval(samples: npt.ArrayLike, level: float) -> tuple[float, float]:
+    """The central percentile interval of ``samples`` at ``level``, counting an undefined (NaN)
+    resample against the claim on both sides.
+
+    The lower end is the ``(1 - level)/2`` quantile of the samples with every NaN set to
+    ``-inf``, the upper end the ``(1 + level)/2`` quantile with every NaN set to ``+inf``
+    (linearly interpolated quantiles, numpy's default; an end that touches an undefined
+    resample is infinite). With every sample finite this is the usual percentile interval
+    (Efron & Tibshirani 1993, ch. 13); unlike the interval of the finite samples alone it
+    never narrows when resamples are undefined, so an interval inside a region means that at
+    least ``level`` of *all* resamples were finite and inside it.
+    """
+    values = np.asarray(samples, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"samples must be a non-empty 1-D array, got shape {values.shape}")
+    alpha = 1.0 - level
+    undefined = np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        low = float(np.quantile(np.where(undefined, -np.inf, values), alpha / 2.0))
+        high = float(np.quantile(np.where(undefined, np.inf, values), 1.0 - alpha / 2.0))
+    # interpolating next to an infinite sample gives inf - inf = NaN: that end is undefined
+    return (-math.inf if math.isnan(low) else low, math.inf if math.isnan(high) else high)
+
+
+def distinct_resamples(groups: int) -> int:
+    """Distinct multisets of ``groups`` draws with replacement from ``groups`` groups:
+    ``C(2G - 1, G)`` (10 for 3 seeds, 126 for 5, 92378 for 10)."""
+    return math.comb(2 * groups - 1, groups)
 
 
 def bootstrap(
@@ -99,13 +145,12 @@ def bootstrap(
     twice) and evaluates ``statistic``. In a resample the ``by`` column is relabelled to the
     string ``f"{group}#{k}"`` for the ``k``-th draw, so duplicated groups stay distinct.
 
-    The interval is the percentile interval of the finite resampled statistics ``T*``:
-    ``[q_{(1-level)/2}(T*), q_{(1+level)/2}(T*)]`` (linearly interpolated quantiles; Efron &
-    Tibshirani 1993, ch. 13). If fewer than half of the resamples are finite the interval is
-    ``(NaN, NaN)``. Deterministic for a fixed ``seed``. A statistic must not depend on the
-    order or the names of the groups, only on which groups were drawn how often: resamples
-    that draw the same multiset of groups are evaluated once (with few seeds, most are
-    repeats: 3 seeds give only 10 distinct multisets).
+    The interval is :func:`unconditional_interval` of all ``n_boot`` resampled statistics: a
+    resample where the statistic is undefined (NaN) is neither inside nor outside any region,
+    so it widens the interval to an infinite end once more than ``(1 - level)/2`` of the
+    resamples are undefined. Deterministic for a fixed ``seed``. A statistic must not depend
+    on the order or the names of the groups, only on which groups were drawn how often:
+    resamples that draw the same multiset of groups are evaluated once.
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie in (0, 1), got {level}")
@@ -130,9 +175,6 @@ def bootstrap(
             sample[by] = labels
             memo[key] = float(statistic(sample))
         resampled[b] = memo[key]
-    finite = resampled[np.isfinite(resampled)]
-    if 2 * finite.size < n_boot:
-        return Estimate(value, float("nan"), float("nan"), int(finite.size))
-    alpha = 1.0 - level
-    low, high = np.quantile(finite, [alpha / 2.0, 1.0 - alpha / 2.0])
-    return Estimate(value, float(low), float(high), int(finite.size))
+    low, high = unconditional_interval(resampled, level)
+    finite = int(np.isfinite(resampled).sum())
+    return Estimate(value, low, high, finite, n_boot, len(memo), resampled)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 
@@ -32,6 +33,12 @@ def strict_min(values: Iterable[float]) -> float:
     return math.nan if out is None else min(out)
 
 
+def strict_mean(values: Iterable[float]) -> float:
+    """The mean of ``values``; NaN when empty or when any value is NaN."""
+    out = _values(values)
+    return math.nan if out is None else float(np.mean(out))
+
+
 def strict_spread(values: Iterable[float]) -> float:
     """``max - min`` of at least two values; NaN with fewer or when any value is NaN."""
     out = _values(values)
@@ -44,3 +51,27 @@ def strict_groups(groups: pd.core.groupby.SeriesGroupBy, how: str) -> pd.Series:
     if how not in ("median", "mean"):
         raise ValueError(f"how must be 'median' or 'mean', got {how!r}")
     return getattr(groups, how)().where(groups.count() == groups.size())
+
+
+def group_median_mean(
+    codes: np.ndarray, medians: np.ndarray, means: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group code ``0 .. size-1``: the median of ``medians``, the mean of ``means`` and the
+    row count, NaN-strict as :func:`hdlearn.analysis.strict.strict_groups` (a group holding a
+    NaN, or no row, is NaN), with one sort instead of pandas group-bys (cheap inside a seed
+    bootstrap). The median of the sorted ``n`` values of a group is the mean of its
+    ``floor((n-1)/2)``-th and ``floor(n/2)``-th (0-based), so +inf (censored) is a value."""
+    counts = np.bincount(codes, minlength=size)
+    empty = counts == 0
+
+    def undefined(values: np.ndarray) -> np.ndarray:
+        return empty | (np.bincount(codes, weights=np.isnan(values), minlength=size) > 0)
+
+    ordered = medians[np.lexsort((medians, codes))]
+    starts, last = np.cumsum(counts) - counts, max(len(ordered) - 1, 0)
+    low = ordered[np.minimum(starts + (np.maximum(counts, 1) - 1) // 2, last)]
+    high = ordered[np.minimum(starts + counts // 2, last)]
+    median = np.where(undefined(medians), np.nan, (low + high) / 2.0)
+    sums = np.bincount(codes, weights=np.where(np.isnan(means), 0.0, means), minlength=size)
+    mean = np.where(undefined(means), np.nan, sums / np.maximum(counts, 1))
+    return median, mean, counts

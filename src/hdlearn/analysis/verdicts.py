@@ -1,36 +1,62 @@
 """The claims registry and its verdict logic.
 
 A claim is one checkable statement of a paper: a statistic computed from the pipeline's tables,
-a predicted region for it, and a bootstrap confidence interval over seeds. The verdict is
+a predicted region for it, and a seed-level bootstrap (:func:`hdlearn.analysis.fits.bootstrap`).
+Rows come in four kinds, and each kind has its own verdicts:
 
-* PASS when the whole CI lies inside the predicted region,
-* FAIL when the whole CI lies outside it,
-* INCONCLUSIVE when the CI straddles its edge, or when the data cannot give a value (too few
-  points, no threshold crossing): the data cannot decide, never "not computed".
+* **Paper claims** (``kind="claim"``): PASS, FAIL or INCONCLUSIVE.
 
-A claim marked ``theory_only`` (a theorem no finite experiment can test, e.g. a hardness result
-under a cryptographic assumption) is listed with the verdict THEORY-ONLY and no value: an honest
-row of the scorecard that is never counted as a pass.
+  - PASS when the point estimate and its whole *unconditional* interval lie inside the
+    predicted region (an undefined resample counts against the claim on both sides, see
+    :func:`hdlearn.analysis.fits.unconditional_interval`, so at least the confidence level of
+    *all* resamples were finite and inside);
+  - FAIL when the point estimate and the whole interval lie outside it (at least that many
+    resamples finite and outside);
+  - INCONCLUSIVE otherwise, always with a ``reason``: the interval straddles the region's
+    edge, the statistic is undefined on the run's data or in too many resamples, or the claim
+    rests on fewer than ``min_seeds`` seeds (with 3 seeds the bootstrap has 10 distinct
+    resamples: its interval is too coarse to decide anything).
+
+  A point estimate outside its own percentile interval (a statistic that is not smooth in the
+  seeds, e.g. a minimum) is decided on the hull of both, and the reason says so.
+* **Below scale**: a claim whose ``precondition`` is not met by this run's sizes (e.g. the
+  paper's asymptotic regime needs a larger d than the run has) gets BELOW-SCALE with the
+  reason computed from the rows; it is never PASS or FAIL.
+* **Implementation identities** (``kind="identity"``: exact algebra that can only fail if the
+  code is broken): CHECK ok or CHECK failed, from the statistic on the full data (no
+  bootstrap). They are tallied on their own line; a failed check fails the run.
+* **Theory only** (``theory_only``: a theorem no finite experiment can test): THEORY-ONLY,
+  no value, never counted.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from hdlearn.analysis.fits import Estimate, bootstrap
+from hdlearn.analysis.fits import Estimate, bootstrap, distinct_resamples
 
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
+BELOW_SCALE = "BELOW-SCALE"
+CHECK_OK, CHECK_FAILED = "CHECK ok", "CHECK failed"
+THEORY_ONLY = "THEORY-ONLY"
+#: The verdicts a paper claim can get, in the order the scorecard tallies them.
+CLAIM_VERDICTS = (PASS, FAIL, INCONCLUSIVE, BELOW_SCALE, THEORY_ONLY)
+CHECK_VERDICTS = (CHECK_OK, CHECK_FAILED)
+CLAIM, IDENTITY = "claim", "identity"
+
 SCORECARD_COLUMNS = [
-    "claim_id", "paper", "statement", "tables", "statistic", "value", "ci_low", "ci_high",
-    "prediction", "verdict",
+    "claim_id", "paper", "kind", "statement", "tables", "statistic", "value", "ci_low",
+    "ci_high", "prediction", "verdict", "reason", "provenance", "source", "variant", "n_seeds",
+    "finite_fraction", "inside_fraction",
 ]  # fmt: skip
-#: The columns of a paper's claims table: the scorecard's, then what each row rests on (seeds
-#: in the data, bootstrap resamples drawn, resamples whose statistic was finite).
-CLAIMS_TABLE_COLUMNS = [*SCORECARD_COLUMNS, "n_seeds", "resamples", "finite_resamples"]
+#: The columns of a paper's claims table: the scorecard's, then the bootstrap's bookkeeping
+#: (resamples drawn, resamples whose statistic was finite, distinct multisets of seeds drawn).
+CLAIMS_TABLE_COLUMNS = [*SCORECARD_COLUMNS, "resamples", "finite_resamples", "distinct_resamples"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +80,12 @@ class Prediction:
 @dataclass(frozen=True)
 class Claim:
     """One registry entry. ``statistic`` maps the paper's rows (all tables concatenated, with
-    their ``experiment`` column) to a number; it is re-evaluated on seed resamples for the CI."""
+    their ``experiment`` column) to a number; it is re-evaluated on seed resamples for the CI.
+
+    ``precondition`` returns ``""`` when this run's rows can test the claim and otherwise the
+    reason they cannot (then the verdict is BELOW-SCALE). ``variant`` says which variant of an
+    experiment the statistic scores (width, pre-processing, budget set), as text built from
+    the same settings the statistic reads. ``kind`` is ``"claim"`` or ``"identity"``."""
 
     claim_id: str
     paper: str
@@ -63,46 +94,139 @@ class Claim:
     statistic_name: str
     statistic: Callable[[pd.DataFrame], float]
     prediction: Prediction
-    #: Optional text computed from the same rows and appended to the statement, e.g. why the
-    #: data cannot decide a claim at this scale (the largest d of the run is too small).
+    #: Optional text computed from the same rows and appended to the statement.
     note: Callable[[pd.DataFrame], str] | None = None
     theory_only: bool = False
+    kind: str = CLAIM
+    precondition: Callable[[pd.DataFrame], str] | None = None
+    variant: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in (CLAIM, IDENTITY):
+            raise ValueError(f"{self.claim_id}: kind must be {CLAIM!r} or {IDENTITY!r}")
 
 
-def verdict(estimate: Estimate, prediction: Prediction) -> str:
-    """PASS / FAIL / INCONCLUSIVE from the CI of ``estimate`` (see the module docstring)."""
-    low, high = estimate.ci_low, estimate.ci_high
-    if not (math.isfinite(estimate.value) and math.isfinite(low) and math.isfinite(high)):
-        return INCONCLUSIVE
+@dataclass(frozen=True)
+class VerdictSettings:
+    """The engine's settings, from a paper's claims block: ``bootstrap`` resamples, their
+    ``bootstrap_seed``, the ``confidence`` level of the intervals, and ``min_seeds``, the
+    fewest seeds a paper claim may be decided on."""
+
+    bootstrap: int
+    bootstrap_seed: int
+    confidence: float
+    min_seeds: int
+
+    @classmethod
+    def of(cls, block: Mapping[str, Any]) -> VerdictSettings:
+        return cls(
+            int(block["bootstrap"]), int(block["bootstrap_seed"]), float(block["confidence"]),
+            int(block["min_seeds"]),
+        )  # fmt: skip
+
+
+def decide(
+    estimate: Estimate, prediction: Prediction, n_seeds: int, min_seeds: int
+) -> tuple[str, str]:
+    """``(verdict, reason)`` of a paper claim from its bootstrap (see the module docstring)."""
+    value, low, high = estimate.value, estimate.ci_low, estimate.ci_high
+    undefined = 1.0 - estimate.finite_fraction
+    if n_seeds < min_seeds:
+        return INCONCLUSIVE, (
+            f"CI too coarse to decide: {n_seeds} seed(s) give "
+            f"{distinct_resamples(n_seeds)} distinct resamples (min_seeds = {min_seeds})"
+        )
+    if math.isnan(value):
+        return INCONCLUSIVE, "statistic undefined on the run's data"
+    reasons = []
+    if not low <= value <= high:
+        reasons.append("point estimate outside its percentile interval: decided on the hull")
+        low, high = min(low, value), max(high, value)
+    if math.isnan(low) or math.isnan(high):
+        return INCONCLUSIVE, "interval undefined"
     if prediction.contains(low) and prediction.contains(high):
-        return PASS
+        return PASS, "; ".join(reasons)
     if high < prediction.low or low > prediction.high:
-        return FAIL
-    return INCONCLUSIVE
+        return FAIL, "; ".join(reasons)
+    if undefined > 0 and (math.isinf(low) or math.isinf(high)):
+        reasons.append(f"statistic undefined in {undefined:.0%} of the resamples")
+    else:
+        reasons.append("interval straddles the region's edge")
+    return INCONCLUSIVE, "; ".join(reasons)
 
 
 def evaluate(
-    claim: Claim, rows: pd.DataFrame, *, n_boot: int, seed: int, level: float
+    claim: Claim,
+    rows: pd.DataFrame,
+    settings: VerdictSettings,
+    provenance: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
-    """The scorecard row of ``claim`` on ``rows``."""
-    if claim.theory_only:
-        return theory_only_row(claim)
-    estimate = bootstrap(rows, claim.statistic, by="seed", n_boot=n_boot, seed=seed, level=level)
-    note = claim.note(rows) if claim.note is not None else ""
-    return {
+    """The claims-table row of ``claim`` on ``rows``; ``provenance`` is the claim's config
+    entry (``tag`` and ``ref``)."""
+    base = {
         "claim_id": claim.claim_id,
         "paper": claim.paper,
-        "statement": f"{claim.statement} {note}" if note else claim.statement,
+        "kind": claim.kind,
+        "statement": claim.statement,
         "tables": ", ".join(claim.tables),
         "statistic": claim.statistic_name,
-        "value": estimate.value,
-        "ci_low": estimate.ci_low,
-        "ci_high": estimate.ci_high,
         "prediction": claim.prediction.describe(),
-        "verdict": verdict(estimate, claim.prediction),
-        "n_seeds": int(rows["seed"].nunique()),
-        "resamples": n_boot,
+        "provenance": (provenance or {}).get("tag", ""),
+        "source": (provenance or {}).get("ref", ""),
+        "variant": claim.variant,
+        "n_seeds": int(rows["seed"].nunique()) if "seed" in rows else 0,
+    }
+    if claim.theory_only:
+        return {
+            **base, "kind": "theory", "value": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+            "prediction": "theory only, not testable numerically", "verdict": THEORY_ONLY,
+            "reason": "a theorem no finite experiment can test", "n_seeds": 0,
+            **_bookkeeping(None),
+        }  # fmt: skip
+    note = claim.note(rows) if claim.note is not None else ""
+    if note:
+        base["statement"] = f"{claim.statement} {note}"
+    if claim.kind == IDENTITY:
+        value = float(claim.statistic(rows))
+        ok = math.isfinite(value) and claim.prediction.contains(value)
+        return {
+            **base, "value": value, "ci_low": math.nan, "ci_high": math.nan,
+            "verdict": CHECK_OK if ok else CHECK_FAILED,
+            "reason": "" if ok else (
+                "an exact identity does not hold: the code is broken" if math.isfinite(value)
+                else "the identity's statistic is undefined: its table or the code is broken"
+            ),
+            **_bookkeeping(None),
+        }  # fmt: skip
+    below = claim.precondition(rows) if claim.precondition is not None else ""
+    if below:
+        return {
+            **base, "value": float(claim.statistic(rows)), "ci_low": math.nan,
+            "ci_high": math.nan, "verdict": BELOW_SCALE, "reason": below, **_bookkeeping(None),
+        }  # fmt: skip
+    estimate = bootstrap(
+        rows, claim.statistic, by="seed", n_boot=settings.bootstrap,
+        seed=settings.bootstrap_seed, level=settings.confidence,
+    )  # fmt: skip
+    verdict, reason = decide(estimate, claim.prediction, base["n_seeds"], settings.min_seeds)
+    inside = sum(1 for t in estimate.samples if claim.prediction.contains(t))
+    return {
+        **base, "value": estimate.value, "ci_low": estimate.ci_low, "ci_high": estimate.ci_high,
+        "verdict": verdict, "reason": reason, **_bookkeeping(estimate),
+        "inside_fraction": inside / estimate.n_boot,
+    }  # fmt: skip
+
+
+def _bookkeeping(estimate: Estimate | None) -> dict[str, object]:
+    """The bootstrap columns of a row (NaN / 0 for a row without a bootstrap)."""
+    if estimate is None:
+        return {"finite_fraction": math.nan, "inside_fraction": math.nan, "resamples": 0,
+                "finite_resamples": 0, "distinct_resamples": 0}  # fmt: skip
+    return {
+        "finite_fraction": estimate.finite_fraction,
+        "resamples": estimate.n_boot,
         "finite_resamples": estimate.n_resamples,
+        "distinct_resamples": estimate.n_distinct,
     }
 
 
@@ -111,42 +235,53 @@ def scorecard(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=CLAIMS_TABLE_COLUMNS)
 
 
+def tallies(card: pd.DataFrame) -> tuple[str, str]:
+    """The scorecard's two tally lines: paper claims (identity checks excluded), then the
+    implementation's identity checks."""
+    claims = card[card["kind"] != IDENTITY]["verdict"].value_counts()
+    checks = card[card["kind"] == IDENTITY]["verdict"].value_counts()
+    shown = [v for v in CLAIM_VERDICTS if v in (PASS, FAIL, INCONCLUSIVE) or claims.get(v, 0)]
+    paper = ", ".join(f"{claims.get(v, 0)} {v}" for v in shown)
+    identity = ", ".join(f"{checks.get(v, 0)} {v}" for v in CHECK_VERDICTS)
+    return (
+        f"Paper claims ({int(claims.sum())}): {paper}",
+        f"Identity checks ({int(checks.sum())}): {identity}",
+    )
+
+
+def _measured(row: Any) -> str:
+    if row.kind == "theory":
+        return "-"
+    if math.isnan(row.ci_low):
+        return f"{row.value:.3g}"
+    return f"{row.value:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]"
+
+
+def _support(row: Any) -> str:
+    """Seeds and the fraction of resamples whose statistic was finite."""
+    if math.isnan(row.finite_fraction):
+        return f"{row.n_seeds}" if row.n_seeds else "-"
+    return f"{row.n_seeds} / {row.finite_fraction:.0%}"
+
+
 def to_markdown(card: pd.DataFrame, title: str) -> str:
-    """A readable Markdown scorecard with a verdict tally."""
-    tally = card["verdict"].value_counts()
-    counts = ", ".join(f"{tally.get(v, 0)} {v}" for v in (PASS, FAIL, INCONCLUSIVE))
-    if tally.get(THEORY_ONLY, 0):
-        counts += f", {tally[THEORY_ONLY]} {THEORY_ONLY}"
-    lines = [f"# {title}", "", counts, ""]
-    lines.append("| claim | verdict | value [CI] | prediction | statement |")
-    lines.append("|---|---|---|---|---|")
+    """A readable Markdown scorecard: the two tallies, then one table row per claim."""
+    claim_tally, check_tally = tallies(card)
+    lines = [f"# {title}", "", f"**{claim_tally}**", "", f"**{check_tally}**", ""]
+    lines.append(
+        "| claim | verdict | value [CI] | prediction | seeds / finite | provenance | statement |"
+    )
+    lines.append("|---|---|---|---|---|---|---|")
     for row in card.itertuples():
-        measured = f"{row.value:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]"
-        cells = [f"{row.statistic} {row.prediction}", str(row.statement)]
-        prediction, statement = (cell.replace("|", "\\|") for cell in cells)
+        statement = str(row.statement)
+        if row.variant:
+            statement += f" *Scored: {row.variant}.*"
+        if row.reason:
+            statement += f" *Why: {row.reason}.*"
+        cells = [f"{row.statistic} {row.prediction}", str(row.provenance or "-"), statement]
+        prediction, provenance, statement = (cell.replace("|", "\\|") for cell in cells)
         lines.append(
-            f"| {row.claim_id} | **{row.verdict}** | {measured} | {prediction} | {statement} |"
+            f"| {row.claim_id} | **{row.verdict}** | {_measured(row)} | {prediction} | "
+            f"{_support(row)} | {provenance} | {statement} |"
         )
     return "\n".join(lines) + "\n"
-
-
-THEORY_ONLY = "THEORY-ONLY"
-
-
-def theory_only_row(claim: Claim) -> dict[str, object]:
-    """The scorecard row of a claim no experiment can test: no value, verdict THEORY-ONLY."""
-    return {
-        "claim_id": claim.claim_id,
-        "paper": claim.paper,
-        "statement": claim.statement,
-        "tables": ", ".join(claim.tables),
-        "statistic": claim.statistic_name,
-        "value": math.nan,
-        "ci_low": math.nan,
-        "ci_high": math.nan,
-        "prediction": "theory only, not testable numerically",
-        "verdict": THEORY_ONLY,
-        "n_seeds": 0,
-        "resamples": 0,
-        "finite_resamples": 0,
-    }

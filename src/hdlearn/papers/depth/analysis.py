@@ -1,7 +1,9 @@
 """Statistics of the depth paper's tables (arXiv 2502.13961), shared by claims and figures.
 
-All curves are medians over seeds, as in the paper (pandas medians, which skip a NaN seed:
-not yet the NaN-strict statistics of :mod:`hdlearn.analysis.strict`). The threshold
+All curves are medians over seeds, as in the paper, and NaN-strict
+(:mod:`hdlearn.analysis.strict`): a diverged seed (NaN value) makes its cell's median NaN, and
+every crossing, extreme or slope that reads a NaN point is NaN, so a claim on it reads
+INCONCLUSIVE instead of passing on the seeds that finished. The threshold
 ``kappa_c`` of a learner at dimension ``d`` is the first ``kappa`` at which its median test
 error falls to the midpoint between the random level ``Var(y)`` and its error at the largest
 ``kappa`` (linear interpolation between grid points); ``n_c = d^kappa_c``. The theory puts it
@@ -16,7 +18,16 @@ import numpy as np
 import pandas as pd
 
 from hdlearn.analysis.fits import first_crossing, loglog_slope
-from hdlearn.analysis.strict import strict_max, strict_min
+from hdlearn.analysis.strict import strict_groups, strict_max, strict_min
+
+KRR, TWO_LAYER = "krr", "two_layer"
+LAYERWISE, JOINT = "three_layer_layerwise", "three_layer_joint"
+#: The learners whose errors must stay at Var(y) below threshold (DEPTH-1).
+NETWORKS = (TWO_LAYER, LAYERWISE, JOINT)
+#: Tolerance of kappa comparisons (grid values such as 1.2 are not exact in binary).
+KAPPA_TOL = 1e-9
+#: The protocol variants of the ablation (the sweep runs ``DEFAULT`` only).
+DEFAULT, REINIT, FRESH = "default", "reinit", "fresh_batches"
 
 
 def final(table: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -31,54 +42,69 @@ def final_rows(sweep: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:
 
 
 def median_curve(
-    table: pd.DataFrame, learner: str, d: int, metric: str = "test_mse", variant: str = "default"
+    table: pd.DataFrame, learner: str, d: int, metric: str = "test_mse", variant: str = DEFAULT
 ) -> pd.Series:
-    """Median over seeds of the final ``metric`` vs ``kappa`` for one learner at one ``d``."""
+    """Median over seeds of the final ``metric`` vs ``kappa`` for one learner at one ``d``
+    (NaN at a ``kappa`` where any seed is NaN)."""
     rows = final(table, metric)
     rows = rows[(rows["learner"] == learner) & (rows["d"] == d) & (rows["variant"] == variant)]
-    return rows.groupby("kappa")["value"].median().sort_index()
+    return strict_groups(rows.groupby("kappa")["value"], "median").sort_index()
+
+
+def _curves(table: pd.DataFrame, metric: str, variant: str = DEFAULT) -> pd.Series:
+    """:func:`median_curve` of every learner and ``d`` at once, indexed by
+    ``(learner, d, kappa)``."""
+    rows = final(table, metric)
+    rows = rows[rows["variant"] == variant]
+    return strict_groups(rows.groupby(["learner", "d", "kappa"])["value"], "median")
+
+
+def _level_medians(levels: pd.DataFrame, metric: str) -> pd.Series:
+    """:func:`median_level` of every ``d`` at once, indexed by ``d``."""
+    return strict_groups(final(levels, metric).groupby("d")["value"], "median")
 
 
 def median_level(levels: pd.DataFrame, d: int, metric: str = "var_y") -> float:
-    """Median over seeds of a reference level (``var_y``, ``level_deg2``, ``level_deg4``)."""
-    rows = final(levels, metric)
-    values = rows.loc[rows["d"] == d, "value"]
-    return float(values.median()) if len(values) else math.nan
+    """Median over seeds of a reference level (``var_y``, ``level_deg2``, ``level_deg4``);
+    NaN when any seed is NaN or ``d`` has none."""
+    return float(_level_medians(levels, metric).get(d, math.nan))
+
+
+def curve_crossing(curve: pd.Series, level: float) -> float:
+    """:func:`hdlearn.analysis.fits.first_crossing` (NaN-strict) of ``curve``, ``x`` = its
+    index."""
+    return first_crossing(curve.index.to_numpy(float), curve.to_numpy(float), level)
 
 
 def threshold_kappa(curve: pd.Series, var_y: float) -> float:
     """First crossing of ``(Var(y) + E(kappa_max)) / 2`` by the median error curve."""
     if len(curve) < 2 or not np.isfinite(var_y):
         return math.nan
-    midpoint = 0.5 * (var_y + float(curve.iloc[-1]))
-    return first_crossing(curve.index.to_numpy(float), curve.to_numpy(float), midpoint)
+    return curve_crossing(curve, 0.5 * (var_y + float(curve.iloc[-1])))
 
 
 def threshold_table(sweep: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:
     """``kappa_c`` and ``n_c = d^kappa_c`` for every (learner, d) of the sweep (medians over
-    seeds). Columns: ``learner, d, kappa_c, n_c`` (NaN where the curve never crosses)."""
+    seeds). Columns: ``learner, d, kappa_c, n_c`` (NaN where the curve never crosses or
+    holds a NaN median)."""
     rows = []
-    tested = final(sweep, "test_mse")
-    for (learner, d), _ in tested.groupby(["learner", "d"]):
-        kappa_c = threshold_kappa(median_curve(sweep, learner, d), median_level(levels, d))
+    var_y = _level_medians(levels, "var_y")
+    for (learner, d), curve in _curves(sweep, "test_mse").groupby(level=["learner", "d"]):
+        kappa_c = threshold_kappa(curve.droplevel(["learner", "d"]), var_y.get(d, math.nan))
         rows.append({"learner": learner, "d": int(d), "kappa_c": kappa_c, "n_c": d**kappa_c})
     return pd.DataFrame(rows, columns=["learner", "d", "kappa_c", "n_c"])
 
 
 def collapse_slope_statistic(frame: pd.DataFrame, learner: str) -> float:
-    """Slope of ``ln n_c`` vs ``ln d`` over the dimensions with a threshold (NaN if < 2);
-    ``frame`` holds :func:`final_rows` (the levels are the rows of learner ``reference``)."""
-    sweep = frame[frame["learner"] != "reference"]
-    levels = frame[frame["learner"] == "reference"]
-    table = threshold_table(sweep, levels)
-    table = table[(table["learner"] == learner) & np.isfinite(table["n_c"])]
-    if len(table) < 2:
+    """Slope of ``ln n_c`` vs ``ln d`` over every dimension of the sweep; NaN with fewer than
+    two or when any ``kappa_c`` is NaN (a NaN median, or a curve that never crosses: a
+    dimension never drops out of the fit). ``frame`` holds :func:`final_rows` (the levels are
+    the rows of learner ``reference``)."""
+    table = threshold_table(frame[frame["learner"] == learner],
+                            frame[frame["learner"] == "reference"])  # fmt: skip
+    if len(table) < 2 or not np.isfinite(table["n_c"]).all():
         return math.nan
     return loglog_slope(table["d"].to_numpy(float), table["n_c"].to_numpy(float))[0]
-
-
-NETWORKS = ("two_layer", "three_layer_layerwise", "three_layer_joint")
-LAYERWISE, JOINT = "three_layer_layerwise", "three_layer_joint"
 
 
 def experiment_rows(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -97,14 +123,13 @@ def _at_kappa_max(frame: pd.DataFrame, learner: str, metric: str = "test_mse") -
 
 def below_threshold_ratio(frame: pd.DataFrame, kappa_max: float) -> float:
     """min over d, networks and kappa <= kappa_max of median E / median Var(y)."""
-    sweep, levels = experiment_rows(frame, "sweep"), experiment_rows(frame, "levels")
-    ratios = []
-    for d in sorted(sweep["d"].unique()):
-        var_y = median_level(levels, d)
-        for learner in NETWORKS:
-            curve = median_curve(sweep, learner, d)
-            ratios.extend((curve[curve.index <= kappa_max + 1e-9] / var_y).tolist())
-    return strict_min(ratios)
+    curves = _curves(experiment_rows(frame, "sweep"), "test_mse")
+    learner, kappa = (curves.index.get_level_values(k) for k in ("learner", "kappa"))
+    early = curves[learner.isin(NETWORKS) & (kappa <= kappa_max + KAPPA_TOL)]
+    var_y = _level_medians(experiment_rows(frame, "levels"), "var_y")
+    return strict_min(
+        early.to_numpy() / var_y.reindex(early.index.get_level_values("d")).to_numpy()
+    )
 
 
 def error_ratio(frame: pd.DataFrame, learner: str, reference: str) -> float:
@@ -115,7 +140,7 @@ def error_ratio(frame: pd.DataFrame, learner: str, reference: str) -> float:
 def joint_gap(frame: pd.DataFrame) -> float:
     """|E_joint - E_layerwise| / E_2-layer at the largest kappa and d."""
     gap = abs(_at_kappa_max(frame, JOINT) - _at_kappa_max(frame, LAYERWISE))
-    return gap / _at_kappa_max(frame, "two_layer")
+    return gap / _at_kappa_max(frame, TWO_LAYER)
 
 
 def layerwise_threshold(frame: pd.DataFrame) -> float:
@@ -132,10 +157,10 @@ def overlap_curve(frame: pd.DataFrame, metric: str, learner: str = LAYERWISE) ->
 def overlap_rise(frame: pd.DataFrame, metric: str, below: float) -> float:
     """Median overlap at the largest kappa minus its largest value at kappa <= ``below``."""
     curve = overlap_curve(frame, metric)
-    early = curve[curve.index <= below + 1e-9]
+    early = curve[curve.index <= below + KAPPA_TOL]
     if curve.empty or early.empty:
         return math.nan
-    return float(curve.iloc[-1] - early.max())
+    return float(curve.iloc[-1]) - strict_max(early)
 
 
 def overlap_random_gap(frame: pd.DataFrame, below: float) -> float:
@@ -144,14 +169,14 @@ def overlap_random_gap(frame: pd.DataFrame, below: float) -> float:
     d = _largest_d(frame)
     d_eff = int(sweep.loc[sweep["d"] == d, "d_eff"].iloc[0])
     curve = overlap_curve(frame, "overlap_W")
-    early = curve[curve.index <= below + 1e-9]
-    return float((early - math.sqrt(d_eff / d)).abs().max()) if len(early) else math.nan
+    early = curve[curve.index <= below + KAPPA_TOL]
+    return strict_max((early - math.sqrt(d_eff / d)).abs())
 
 
 def overlap_max(frame: pd.DataFrame) -> float:
     """Largest median M_W of the two 3-layer nets over the kappa grid."""
     return strict_max(
-        float(overlap_curve(frame, "overlap_W", lrn).max()) for lrn in (LAYERWISE, JOINT)
+        strict_max(overlap_curve(frame, "overlap_W", lrn)) for lrn in (LAYERWISE, JOINT)
     )
 
 
@@ -160,20 +185,20 @@ def overlap_midpoint(frame: pd.DataFrame, metric: str) -> float:
     curve = overlap_curve(frame, metric)
     if len(curve) < 2:
         return math.nan
-    half = 0.5 * (curve.iloc[0] + curve.iloc[-1])
-    return first_crossing(curve.index.to_numpy(float), -curve.to_numpy(float), -half)
+    return curve_crossing(-curve, -0.5 * (curve.iloc[0] + curve.iloc[-1]))
 
 
 def ablation_change(frame: pd.DataFrame, kappa_min: float, variant: str) -> float:
-    """max over d and kappa >= ``kappa_min`` of |E_variant - E_default| / E_default (medians)."""
+    """max over d and kappa >= ``kappa_min`` of |E_variant - E_default| / E_default (medians;
+    NaN when any of them is NaN or a cell of one variant lacks its counterpart)."""
     ablation = experiment_rows(frame, "ablation")
     rows = final(ablation, "test_mse")
-    rows = rows[rows["kappa"] >= kappa_min - 1e-9]
-    medians = rows.groupby(["d", "variant", "kappa"])["value"].median().unstack("variant")
-    if "default" not in medians or variant not in medians:
+    rows = rows[rows["kappa"] >= kappa_min - KAPPA_TOL]
+    groups = rows.groupby(["d", "variant", "kappa"])["value"]
+    medians = strict_groups(groups, "median").unstack("variant")
+    if DEFAULT not in medians or variant not in medians:
         return math.nan
-    change = (medians[variant] - medians["default"]).abs() / medians["default"]
-    return float(np.nanmax(change.to_numpy())) if change.notna().any() else math.nan
+    return strict_max((medians[variant] - medians[DEFAULT]).abs() / medians[DEFAULT])
 
 
 def error_vs_quartic(frame: pd.DataFrame) -> float:

@@ -1,22 +1,32 @@
 """Claims DEPTH-1..7 of Dandi, Pesce, Zdeborová, Krzakala 2025 (arXiv 2502.13961).
 
 Every statistic reads the paper's rows (the ``sweep``, ``ablation`` and ``levels`` tables
-concatenated, each row tagged with its ``experiment``), takes medians over seeds as the paper
-does, and is bootstrapped over seeds by :func:`hdlearn.analysis.verdicts.evaluate`. The
-thresholds come from the config (``scales.<scale>.depth.claims``).
+concatenated, each row tagged with its ``experiment``), takes NaN-strict medians over seeds as
+the paper does, and is bootstrapped over seeds by :func:`hdlearn.analysis.verdicts.evaluate`.
+The thresholds come from the config (``scales.<scale>.depth.claims``). All are paper claims
+(no implementation identities). Preconditions make a claim BELOW-SCALE when the run's grid
+lacks its regime: a kappa below threshold, a kappa grid reaching past the predicted range on
+both sides (else ``kappa_c``, which lies on the grid, could not fall outside it), an ablation
+kappa above threshold, and for the "(paper scale)" claims the paper's dimension ``d``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from hdlearn.analysis.verdicts import Claim, Prediction
 from hdlearn.papers.depth.analysis import (
+    FRESH,
     JOINT,
+    KAPPA_TOL,
+    KRR,
     LAYERWISE,
+    NETWORKS,
+    REINIT,
+    TWO_LAYER,
     ablation_change,
     below_threshold_ratio,
     collapse_slope_statistic,
@@ -34,6 +44,76 @@ from hdlearn.papers.depth.analysis import (
 
 PAPER = "depth"
 TABLES = ("sweep", "ablation", "levels")
+Precondition = Callable[[pd.DataFrame], str]
+
+
+def _kappas(frame: pd.DataFrame, experiment: str) -> list[float]:
+    """The kappa grid of ``experiment`` at its largest ``d``."""
+    rows = experiment_rows(frame, experiment)
+    return sorted(rows.loc[rows["d"] == rows["d"].max(), "kappa"].unique())
+
+
+def _grid(kappas: list[float]) -> str:
+    return ", ".join(f"{k:g}" for k in kappas)
+
+
+def below_regime(below: float) -> Precondition:
+    """The sweep has a ``kappa <= below`` (the below-threshold regime)."""
+
+    def check(frame: pd.DataFrame) -> str:
+        kappas = _kappas(frame, "sweep")
+        if any(k <= below + KAPPA_TOL for k in kappas):
+            return ""
+        return f"no sweep kappa <= {below:g} (below threshold) in this run: kappas {_grid(kappas)}"
+
+    return check
+
+
+def above_regime(above: float) -> Precondition:
+    """The ablation has a ``kappa >= above`` (above threshold, where the variants compare)."""
+
+    def check(frame: pd.DataFrame) -> str:
+        kappas = _kappas(frame, "ablation")
+        if any(k >= above - KAPPA_TOL for k in kappas):
+            return ""
+        return f"no ablation kappa >= {above:g} in this run: kappas {_grid(kappas)}"
+
+    return check
+
+
+def spans(low: float, high: float) -> Precondition:
+    """The sweep's kappas reach past ``[low, high]`` on both sides: a crossing kappa lies
+    between the grid's ends, so a grid that ends inside the region could never put it outside
+    on that side."""
+
+    def check(frame: pd.DataFrame) -> str:
+        kappas = _kappas(frame, "sweep")
+        if kappas and kappas[0] < low and kappas[-1] > high:
+            return ""
+        return (
+            f"the sweep's kappas {_grid(kappas)} do not reach past [{low:g}, {high:g}] on both "
+            "sides: the crossing could not fall outside the predicted range"
+        )
+
+    return check
+
+
+def paper_scale(d_paper: int, d_ratio: float | None = None) -> Precondition:
+    """The sweep's largest ``d`` is at least the paper's ``d_paper`` and, for a fit across
+    dimensions, ``d_max / d_min >= d_ratio``."""
+
+    def check(frame: pd.DataFrame) -> str:
+        ds = sorted(int(d) for d in experiment_rows(frame, "sweep")["d"].unique())
+        reasons = []
+        if ds[-1] < d_paper:
+            reasons.append(f"largest d of the run is {ds[-1]} < {d_paper}, the paper's d")
+        if d_ratio is not None and ds[-1] / ds[0] < d_ratio:
+            reasons.append(
+                f"d_max/d_min of the fit is {ds[-1]}/{ds[0]} = {ds[-1] / ds[0]:.3g} < {d_ratio:g}"
+            )
+        return "; ".join(reasons)
+
+    return check
 
 
 def claims(settings: Mapping[str, Any]) -> list[Claim]:
@@ -43,62 +123,85 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
     low, high = s["threshold_range"]
     k_low, k_high = s["overlap_kappa_range"]
     slope, tol = s["slope_prediction"], s["slope_tolerance"]
+    ablation_kappa, relative = s["ablation_kappa"], s["ablation_relative"]
+    sweep_only, with_levels = ("sweep",), ("sweep", "levels")
+    largest = "at the sweep's largest d and kappa, default protocol"
+    at_d_max = "at the sweep's largest d, default protocol"
+    early = below_regime(below)
 
-    def claim(cid, statement, name, statistic, prediction, tables=("sweep", "levels")):
-        return Claim(cid, PAPER, statement, tables, name, statistic, prediction)
+    def claim(cid, statement, name, statistic, prediction, tables, variant, precondition=None):
+        return Claim(cid, PAPER, statement, tables, name, statistic, prediction,
+                     precondition=precondition, variant=variant)  # fmt: skip
+
+    def ablation(cid, variant, statement, source):
+        return claim(
+            cid, f"{statement} changes the error by at most {relative:g} of its value at "
+            f"kappa >= {ablation_kappa:g} ({source}).", f"max |dE|/E ({variant})",
+            lambda f: ablation_change(f, ablation_kappa, variant), Prediction(high=relative),
+            ("ablation",), f"{LAYERWISE}, variant {variant} against default, every d of the "
+            "ablation", above_regime(ablation_kappa),
+        )  # fmt: skip
 
     return [
-        claim("DEPTH-1", f"Below threshold (kappa <= {below}) no network beats "
-              f"{s['below_threshold_ratio']} Var(y).", "min E/Var(y)",
+        claim("DEPTH-1", f"Below threshold (kappa <= {below:g}) no network beats "
+              f"{s['below_threshold_ratio']:g} Var(y).", "min E/Var(y)",
               lambda f: below_threshold_ratio(f, below),
-              Prediction(low=s["below_threshold_ratio"])),
+              Prediction(low=s["below_threshold_ratio"]), with_levels,
+              f"every network ({', '.join(NETWORKS)}) at every d of the sweep, default "
+              f"protocol; {KRR} not scored", early),
         claim("DEPTH-2a", "At the largest kappa, the layer-wise 3-layer net beats the 2-layer net.",
-              "E_3Lw/E_2L", lambda f: error_ratio(f, LAYERWISE, "two_layer"),
-              Prediction(high=s["ratio_vs_two_layer"]), ("sweep",)),
+              "E_3Lw/E_2L", lambda f: error_ratio(f, LAYERWISE, TWO_LAYER),
+              Prediction(high=s["ratio_vs_two_layer"]), sweep_only,
+              f"{LAYERWISE} against {TWO_LAYER} {largest}"),
         claim("DEPTH-2b", "At the largest kappa, the layer-wise 3-layer net beats the kernel.",
-              "E_3Lw/E_KRR", lambda f: error_ratio(f, LAYERWISE, "krr"),
-              Prediction(high=s["ratio_vs_krr"]), ("sweep",)),
-        claim("DEPTH-3", "The 3-layer threshold kappa_c lies near 1 + eps1 = 1.5.",
-              "kappa_c(3Lw)", layerwise_threshold, Prediction(low, high)),
+              "E_3Lw/E_KRR", lambda f: error_ratio(f, LAYERWISE, KRR),
+              Prediction(high=s["ratio_vs_krr"]), sweep_only, f"{LAYERWISE} against {KRR} "
+              f"{largest}"),
+        claim("DEPTH-3", f"The 3-layer threshold kappa_c lies near the predicted "
+              f"max(1 + eps1, k eps1) = {slope:g} (Thm 1).", "kappa_c(3Lw)",
+              layerwise_threshold, Prediction(low, high), with_levels,
+              f"{LAYERWISE} {at_d_max} ({JOINT} not scored)", spans(low, high)),
         claim("DEPTH-4a", "Joint training also beats the 2-layer net at the largest kappa.",
-              "E_3Lj/E_2L", lambda f: error_ratio(f, JOINT, "two_layer"),
-              Prediction(high=s["joint_ratio_vs_two_layer"]), ("sweep",)),
+              "E_3Lj/E_2L", lambda f: error_ratio(f, JOINT, TWO_LAYER),
+              Prediction(high=s["joint_ratio_vs_two_layer"]), sweep_only,
+              f"{JOINT} against {TWO_LAYER} {largest}"),
         claim("DEPTH-4b", "Joint training tracks layer-wise training at the largest kappa.",
               "|E_3Lj-E_3Lw|/E_2L", joint_gap, Prediction(high=s["joint_gap_vs_two_layer"]),
-              ("sweep",)),
+              sweep_only, f"{JOINT} against {LAYERWISE}, in units of {TWO_LAYER}, {largest}"),
         claim("DEPTH-5a", "M_W of the layer-wise net rises from its random value.",
               "M_W rise", lambda f: overlap_rise(f, "overlap_W", below),
-              Prediction(low=s["overlap_rise"]), ("sweep",)),
+              Prediction(low=s["overlap_rise"]), sweep_only,
+              f"{LAYERWISE} {at_d_max} ({JOINT} not scored)", early),
         claim("DEPTH-5b", "Below threshold M_W stays at its random value sqrt(d_eff/d).",
               "max |M_W - sqrt(d_eff/d)|", lambda f: overlap_random_gap(f, below),
-              Prediction(high=s["overlap_random_tolerance"]), ("sweep",)),
+              Prediction(high=s["overlap_random_tolerance"]), sweep_only,
+              f"{LAYERWISE} {at_d_max} ({JOINT} not scored)", early),
         claim("DEPTH-5c", "M_h rises from about 0 above threshold.", "M_h rise",
               lambda f: overlap_rise(f, "overlap_h", below), Prediction(low=s["overlap_h_rise"]),
-              ("sweep",)),
+              sweep_only, f"{LAYERWISE} {at_d_max} ({JOINT} not scored)", early),
         claim("DEPTH-5d", "M_W reaches a Theta(1) fraction below 1, not full alignment.",
-              "max M_W", overlap_max, Prediction(high=s["overlap_w_ceiling"]), ("sweep",)),
+              "max M_W", overlap_max, Prediction(high=s["overlap_w_ceiling"]), sweep_only,
+              f"the larger of {LAYERWISE} and {JOINT}, every kappa, {at_d_max}"),
         claim("DEPTH-5e", "M_W rises around the threshold kappa.", "midpoint kappa of M_W",
-              lambda f: overlap_midpoint(f, "overlap_W"), Prediction(k_low, k_high), ("sweep",)),
+              lambda f: overlap_midpoint(f, "overlap_W"), Prediction(k_low, k_high), sweep_only,
+              f"{LAYERWISE} {at_d_max} ({JOINT} not scored)", spans(k_low, k_high)),
         claim("DEPTH-5f", "M_h rises around the same kappa.", "midpoint kappa of M_h",
-              lambda f: overlap_midpoint(f, "overlap_h"), Prediction(k_low, k_high), ("sweep",)),
-        claim("DEPTH-6a", f"Re-initialising W2 and W3 before their stage changes the error by "
-              f"at most {s['ablation_relative']:g} of its value at kappa >= "
-              f"{s['ablation_kappa']:g} (paper Fig. 5).", "max |dE|/E (reinit)",
-              lambda f: ablation_change(f, s["ablation_kappa"], "reinit"),
-              Prediction(high=s["ablation_relative"]), ("ablation",)),
-        claim("DEPTH-6b", f"A fresh n-sample batch per layer instead of one shared training set "
-              f"changes the error by at most {s['ablation_relative']:g} of its value at kappa "
-              f">= {s['ablation_kappa']:g} (paper Fig. 6; the fresh-batch run sees 3n samples).",
-              "max |dE|/E (fresh)",
-              lambda f: ablation_change(f, s["ablation_kappa"], "fresh_batches"),
-              Prediction(high=s["ablation_relative"]), ("ablation",)),
+              lambda f: overlap_midpoint(f, "overlap_h"), Prediction(k_low, k_high), sweep_only,
+              f"{LAYERWISE} {at_d_max} ({JOINT} not scored)", spans(k_low, k_high)),
+        ablation("DEPTH-6a", REINIT, "Re-initialising W2 and W3 before their stage",
+                 "paper Fig. 5"),
+        ablation("DEPTH-6b", FRESH, "A fresh n-sample batch per layer instead of one shared "
+                 "training set", "paper Fig. 6; the fresh-batch run sees 3n samples"),
         claim("DEPTH-7a", "(paper scale) The 3-layer error drops below the best degree-4 level "
               "in z, the best any 2-layer net reaches.", "E_3Lw/L4", error_vs_quartic,
-              Prediction(high=1.0)),
+              Prediction(high=1.0), with_levels, f"{LAYERWISE} {largest}",
+              paper_scale(s["paper_scale_d"])),
         claim("DEPTH-7b", f"(paper scale) ln n_c grows like {slope:g} ln d.",
               "slope ln n_c vs ln d", lambda f: collapse_slope_statistic(
                   final_rows(experiment_rows(f, "sweep"), experiment_rows(f, "levels")), LAYERWISE),
-              Prediction(slope - tol, slope + tol)),
+              Prediction(slope - tol, slope + tol), with_levels,
+              f"{LAYERWISE}, every d of the sweep, default protocol",
+              paper_scale(s["paper_scale_d"], s["slope_d_ratio"])),
     ]  # fmt: skip
 
 

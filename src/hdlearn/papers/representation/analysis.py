@@ -12,9 +12,13 @@ Threshold sample sizes ``n*`` are first crossings of the seed-mean curve, interp
 linearly in ``log n`` (:func:`hdlearn.analysis.fits.first_crossing`); exponents are OLS slopes
 of ``log n*`` against ``log d`` (:func:`hdlearn.analysis.fits.loglog_slope`). A dimension
 whose curve is censored (never crosses, or is past the level at its smallest ``n``) makes the
-slope NaN (INCONCLUSIVE), and so do fewer than two crossings. Minima, maxima and spreads
-over ``d`` are NaN-strict (:mod:`hdlearn.analysis.strict`): a dimension whose seed mean is NaN
-never drops out of them.
+slope NaN (INCONCLUSIVE), and so do fewer than two crossings.
+
+Everything is NaN-strict (:mod:`hdlearn.analysis.strict`): a seed mean with a diverged (NaN)
+seed is NaN, a learning curve with a NaN point has no threshold, and a minimum, maximum or
+spread over a NaN dimension is NaN, so a diverged run never drops out of a claim. The grid
+points a statistic reads (which ``d``, ``n``, ``log_d n`` the run has) are listed by the same
+functions whatever their values, which is what the claims' preconditions read.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from hdlearn.analysis.fits import first_crossing, loglog_slope
-from hdlearn.analysis.strict import strict_min, strict_spread
+from hdlearn.analysis.strict import strict_groups, strict_mean, strict_min, strict_spread
 from hdlearn.sizes import factor_samples, power_samples
 
 
@@ -44,23 +48,45 @@ def _rows(frame: pd.DataFrame, experiment: str, metric: str, **equal: Any) -> pd
 
 
 def mean_at(frame: pd.DataFrame, experiment: str, metric: str, by: list[str], **equal) -> pd.Series:
-    """Seed mean of ``metric`` per group of ``by`` among the rows matching ``equal``."""
-    return _rows(frame, experiment, metric, **equal).groupby(by)["value"].mean()
+    """Seed mean of ``metric`` per group of ``by`` among the rows matching ``equal``; NaN for a
+    group with a NaN seed (:func:`hdlearn.analysis.strict.strict_groups`)."""
+    rows = _rows(frame, experiment, metric, **equal)
+    return strict_groups(rows.groupby(by)["value"], "mean")
+
+
+def dimensions(frame: pd.DataFrame, experiment: str, metric: str, **equal: Any) -> list[int]:
+    """The dimensions ``d`` of the rows of ``experiment`` and ``metric`` matching ``equal``."""
+    return sorted(int(d) for d in _rows(frame, experiment, metric, **equal)["d"].unique())
 
 
 # --------------------------------------------------------------------------- DLS-1 (Fig. 1)
 
+#: The kernel baselines of Fig. 1 that DLS-1b/1c compare with Algorithm 1.
+FIG1_KERNELS = ("rf", "ntk")
+
+
+def fig1_values(frame: pd.DataFrame, method: str, m: int, log_n: float, metric: str) -> pd.Series:
+    """Per-seed risks of ``method`` in the width-``m`` panel at ``log_d n = log_n`` (empty when
+    the run has no such point)."""
+    return _rows(frame, "complexity", metric, method=method, m=m, log_n=float(log_n))["value"]
+
 
 def fig1_risk(frame: pd.DataFrame, method: str, m: int, log_n: float, metric: str) -> float:
-    """Seed-mean risk of ``method`` in the width-``m`` panel at ``log_d n = log_n``."""
-    rows = _rows(frame, "complexity", metric, method=method, m=m, log_n=float(log_n))
-    return float(rows["value"].mean()) if len(rows) else math.nan
+    """Seed mean of :func:`fig1_values`; NaN when the run has no such point or when one of its
+    seeds is NaN (pandas' mean would skip it)."""
+    return strict_mean(fig1_values(frame, method, m, log_n, metric))
+
+
+def fig1_sizes(frame: pd.DataFrame, method: str, m: int, metric: str) -> list[float]:
+    """The exponents ``log_d n`` at which the width-``m`` panel ran ``method``."""
+    rows = _rows(frame, "complexity", metric, method=method, m=m)
+    return sorted(float(k) for k in rows["log_n"].unique())
 
 
 def fig1_kernel_min(frame: pd.DataFrame, m: int, log_n: float, metric: str) -> float:
-    """min(RF, NTK) seed-mean risk at ``log_d n = log_n`` (NaN if either is missing)."""
-    values = [fig1_risk(frame, method, m, log_n, metric) for method in ("rf", "ntk")]
-    return strict_min(values)
+    """min over :data:`FIG1_KERNELS` (RF, NTK) of the seed-mean risk at ``log_d n = log_n``
+    (NaN if either is missing or NaN)."""
+    return strict_min(fig1_risk(frame, method, m, log_n, metric) for method in FIG1_KERNELS)
 
 
 def fig1_ratio(frame: pd.DataFrame, m: int, log_n: float, metric: str) -> float:
@@ -73,10 +99,10 @@ def fig1_ratio(frame: pd.DataFrame, m: int, log_n: float, metric: str) -> float:
 
 def threshold_n(curve: pd.Series, level: float, rising: bool) -> float:
     """First ``n`` at which the curve (indexed by ``n``) reaches ``level``: from below if
-    ``rising`` (rho), from above otherwise (risk); interpolated in ``log n``; NaN if never."""
+    ``rising`` (rho), from above otherwise (risk); interpolated in ``log n``; NaN if never, and
+    NaN when any point of the curve is NaN (:func:`hdlearn.analysis.fits.first_crossing` is
+    NaN-strict: it never interpolates across a diverged size)."""
     curve = curve.sort_index()
-    if curve.empty:
-        return math.nan
     x = np.log(curve.index.to_numpy(float))
     y = curve.to_numpy(float)
     crossing = first_crossing(x, -y, -level) if rising else first_crossing(x, y, level)
@@ -131,19 +157,24 @@ def rho_linear_drop(frame: pd.DataFrame, factor: float) -> float:
     return values[min(values)] - values[max(values)]
 
 
-def risk_at_size(frame: pd.DataFrame, methods: Iterable[str], factor: float, metric: str):
-    """Seed-mean risks at ``n = factor d^2`` for every method and ``d`` of the risk table."""
-    return [
-        value
+def risk_at_size(
+    frame: pd.DataFrame, methods: Iterable[str], factor: float, metric: str
+) -> dict[tuple[str, int], float]:
+    """``{(method, d): seed-mean risk at n = factor d^2}`` for every method of ``methods`` and
+    every ``d`` of the risk table that has that ``n``."""
+    return {
+        (method, d): value
         for method in methods
-        for value in values_at_size(frame, "risk", metric, factor, 2, method=method).values()
-    ]
+        for d, value in values_at_size(frame, "risk", metric, factor, 2, method=method).items()
+    }
 
 
 # --------------------------------------------------------------------------- DLS-4 (transfer)
 
 
-def transfer_independence(frame: pd.DataFrame, method: str, n_target: int, metric: str):
+def transfer_independence(
+    frame: pd.DataFrame, method: str, n_target: int, metric: str
+) -> dict[int, float]:
     """``{d: seed-mean risk}`` of the d-independence part at ``N = n_target``."""
     means = mean_at(
         frame, "transfer", metric, ["d"], method=method, n_target=int(n_target),
@@ -157,56 +188,87 @@ def transfer_spread(frame: pd.DataFrame, n_target: int, metric: str) -> float:
     return strict_spread(transfer_independence(frame, "alg1", n_target, metric).values())
 
 
-def transfer_grid(frame: pd.DataFrame, log_n: float, log_n_target: float, metric: str) -> dict:
-    """``{log_d n: seed-mean risk}`` of the d = 10 grid at ``N = d^log_n_target``."""
+def transfer_grid(frame: pd.DataFrame, log_n_target: float, metric: str) -> dict[float, float]:
+    """``{log_d n: seed-mean risk}`` of the pre-trained head on the single-``d`` grid at
+    ``N = d^log_n_target``."""
     rows = _rows(frame, "transfer", metric, method="alg1", target="transfer_grid")
     if rows.empty:
         return {}
     d = int(rows["d"].iloc[0])
     rows = rows[rows["n_target"] == power_samples(d, log_n_target)]
-    means = rows.groupby("log_n")["value"].mean()
+    means = strict_groups(rows.groupby("log_n")["value"], "mean")
     return {float(k): float(v) for k, v in means.items()}
 
 
-def transfer_grid_at(frame, log_n: float, log_n_target: float, metric: str) -> float:
-    grid = transfer_grid(frame, log_n, log_n_target, metric)
-    # log_n is recorded as log(n)/log(d), so 3.0 may be stored as 2.9999999999999996
-    matches = [v for key, v in grid.items() if math.isclose(key, log_n, rel_tol=1e-9)]
-    return matches[0] if matches else math.nan
+def transfer_grid_points(
+    frame: pd.DataFrame, log_n: float, log_n_target: float, metric: str
+) -> dict[float, float]:
+    """The points of :func:`transfer_grid` at ``log_d n = log_n`` (one or none). ``log_n`` is
+    recorded as ``log(n)/log(d)``, so 3.0 may be stored as 2.9999999999999996: keys are
+    compared with a relative tolerance of 1e-9."""
+    grid = transfer_grid(frame, log_n_target, metric)
+    return {k: v for k, v in grid.items() if math.isclose(k, log_n, rel_tol=1e-9)}
 
 
-def transfer_grid_small(frame, max_log_n: float, log_n_target: float, metric: str) -> float:
+def transfer_grid_at(frame: pd.DataFrame, log_n: float, log_n_target: float, metric: str) -> float:
+    """Seed-mean risk at pre-training ``n = d^log_n`` and ``N = d^log_n_target`` (NaN if the
+    grid has no such point)."""
+    points = transfer_grid_points(frame, log_n, log_n_target, metric)
+    return next(iter(points.values())) if points else math.nan
+
+
+def transfer_grid_below(
+    frame: pd.DataFrame, max_log_n: float, log_n_target: float, metric: str
+) -> dict[float, float]:
+    """The points of :func:`transfer_grid` with pre-training ``log_d n <= max_log_n``."""
+    grid = transfer_grid(frame, log_n_target, metric)
+    return {k: v for k, v in grid.items() if k <= max_log_n + 1e-9}
+
+
+def transfer_grid_small(
+    frame: pd.DataFrame, max_log_n: float, log_n_target: float, metric: str
+) -> float:
     """min over pre-training sizes ``log_d n <= max_log_n`` of the risk at ``N = d^j``."""
-    grid = transfer_grid(frame, max_log_n, log_n_target, metric)
-    return strict_min(v for k, v in grid.items() if k <= max_log_n + 1e-9)
+    return strict_min(transfer_grid_below(frame, max_log_n, log_n_target, metric).values())
 
 
 # --------------------------------------------------------------------------- DLS-5 (ablations)
 
 
-def degenerate_rho(frame: pd.DataFrame, targets: Iterable[str], factor: float) -> list[float]:
-    return [
-        value
+def degenerate_rho(
+    frame: pd.DataFrame, targets: Iterable[str], factor: float
+) -> dict[tuple[str, int], float]:
+    """``{(target, d): seed-mean rho of the first step at n = factor d^2}`` of the
+    degenerate-target ablation, for every target of ``targets`` and ``d`` that has that ``n``."""
+    return {
+        (target, d): value
         for target in targets
-        for value in values_at_size(
+        for d, value in values_at_size(
             frame, "ablation", "rho", factor, 2, target=target, method="alg1_step"
-        ).values()
-    ]
+        ).items()
+    }
+
+
+def snr_by_rank(frame: pd.DataFrame, factor: float) -> pd.Series:
+    """Seed-mean per-direction SNR of the rank ablation at ``n = factor d^2``, indexed by the
+    rank ``r`` (sorted)."""
+    rows = _rows(frame, "ablation", "snr")
+    if rows.empty:
+        return pd.Series(dtype=float)
+    d = int(rows["d"].iloc[0])
+    rows = rows[rows["n"] == factor_samples(factor, d * d)]
+    return strict_groups(rows.groupby("r")["value"], "mean").sort_index()
 
 
 def snr_order(frame: pd.DataFrame, factor: float) -> float:
-    """min over consecutive ranks of SNR(r_i)/SNR(r_{i+1}) at ``n = factor d^2``: > 1 iff the
-    per-direction SNR falls strictly with r."""
-    rows = _rows(frame, "ablation", "snr")
-    if rows.empty:
-        return math.nan
-    d = int(rows["d"].iloc[0])
-    rows = rows[rows["n"] == factor_samples(factor, d * d)]
-    means = rows.groupby("r")["value"].mean().sort_index()
+    """min over consecutive ranks of ``SNR(r_i)/SNR(r_{i+1})`` at ``n = factor d^2``
+    (:func:`snr_by_rank`): above 1 iff the per-direction SNR falls strictly with ``r``; NaN
+    with fewer than two ranks."""
+    means = snr_by_rank(frame, factor)
     if len(means) < 2:
         return math.nan
     values = means.to_numpy(float)
-    return float(np.min(values[:-1] / values[1:]))
+    return strict_min(values[:-1] / values[1:])
 
 
 # --------------------------------------------------------------------------- targets

@@ -7,11 +7,21 @@ experiment, series, ``d``, variant and seed, one column per metric). A *series* 
 +inf in the median, so a median is finite only when more than half the seeds learned; slopes are
 fitted only where at least ``min_learned`` of the seeds learned at every fitted ``d`` (NaN
 otherwise), never by dropping censored seeds. :class:`Summary` computes every median with one
-vectorised group-by, so statistics stay cheap inside a seed bootstrap.
+vectorised sort (:func:`hdlearn.analysis.strict.group_median_mean`), so statistics stay cheap
+inside a seed bootstrap, and reports a median that is +inf (half the seeds or more censored)
+as NaN: no slope or ratio is read from it.
+
+Censored is not undefined: a seed that never learned is +inf, a legitimate value of the median.
+A seed whose ``learned`` is NaN (a value the experiment does not write: a broken or missing
+measurement) is NaN and makes its cell's median and fraction NaN (:mod:`hdlearn.analysis.strict`),
+so it never silently drops out; every extreme over series, d and depths is NaN-strict too.
+The ``missing_*`` functions give the reason (``""`` if none) why a run's grid cannot test a
+claim, for the registry's preconditions.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -19,7 +29,13 @@ import numpy as np
 import pandas as pd
 
 from hdlearn.analysis.fits import loglog_slope
-from hdlearn.analysis.strict import strict_max, strict_min, strict_spread
+from hdlearn.analysis.strict import (
+    group_median_mean,
+    strict_groups,
+    strict_max,
+    strict_min,
+    strict_spread,
+)
 
 SERIES = ("arch", "depth", "target", "k")
 KEYS = ["experiment", *SERIES, "d", "variant"]
@@ -38,6 +54,19 @@ def compact(rows: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
+def _censored(steps: np.ndarray, learned: np.ndarray) -> np.ndarray:
+    """:func:`censored_steps` on arrays."""
+    return np.where(learned == 0, np.inf, np.where(np.isnan(learned), np.nan, steps))
+
+
+def censored_steps(frame: pd.DataFrame) -> pd.Series:
+    """``steps_to_learn`` per row, +inf where the seed never learned (``learned = 0``, censored)
+    and NaN where ``learned`` is NaN (undefined: it must not read as censored)."""
+    steps, learned = (frame[c].to_numpy(np.float64) for c in ("steps_to_learn", "learned"))
+    return pd.Series(_censored(steps, learned), index=frame.index, name="steps_to_learn")
+
+
+@functools.cache
 def _parse(label: str) -> tuple:
     experiment, arch, depth, target, k, d, variant = label.split("|")
     return experiment, arch, int(depth), target, int(k), int(d), variant
@@ -50,22 +79,22 @@ class Summary:
     def __init__(self, frame: pd.DataFrame) -> None:
         self.median: dict[tuple, float] = {}
         self.fraction: dict[tuple, float] = {}
+        #: the keys of each (experiment, d), so that look-ups scan a few series, not all
+        self._cells: dict[tuple[str, int], list[tuple]] = {}
         if frame.empty or "steps_to_learn" not in frame:
             return
-        steps = frame["steps_to_learn"].fillna(np.inf)
-        grouped = pd.DataFrame(
-            {"group": frame["group"], "steps": steps, "learned": frame["learned"]}
-        ).groupby("group", observed=True)
-        median, fraction = grouped["steps"].median(), grouped["learned"].mean()
-        labels = median.index.tolist()
-        for label, value, learned in zip(
-            labels, median.to_numpy(), fraction.reindex(labels).to_numpy(), strict=True
-        ):
+        steps, learned = (frame[c].to_numpy(np.float64) for c in ("steps_to_learn", "learned"))
+        labels = frame["group"].cat.categories
+        median, fraction, counts = group_median_mean(
+            frame["group"].cat.codes.to_numpy(), _censored(steps, learned), learned, len(labels)
+        )
+        for label, value, share, n in zip(labels, median, fraction, counts, strict=True):
             key = _parse(label)
-            if key[-1] != "default":
+            if n == 0 or key[-1] != "default":
                 continue
             self.median[key[:-1]] = float(value) if math.isfinite(value) else math.nan
-            self.fraction[key[:-1]] = float(learned)
+            self.fraction[key[:-1]] = float(share)
+            self._cells.setdefault((key[0], key[-2]), []).append(key[:-1])
 
     @staticmethod
     def _match(key: tuple, experiment: str, series: dict) -> bool:
@@ -75,12 +104,15 @@ class Summary:
 
     def dims(self, experiment: str, **series: object) -> list[int]:
         """The d of every group of ``experiment`` matching ``series`` (sorted, distinct)."""
-        return sorted({int(key[-1]) for key in self.median if self._match(key, experiment, series)})
+        return sorted(
+            int(d)
+            for (name, d), keys in self._cells.items()
+            if name == experiment and any(self._match(key, experiment, series) for key in keys)
+        )
 
     def _values(self, table: dict, experiment: str, d: int, series: dict) -> list[float]:
-        return [
-            v for key, v in table.items() if key[-1] == d and self._match(key, experiment, series)
-        ]
+        keys = self._cells.get((experiment, d), [])
+        return [table[key] for key in keys if self._match(key, experiment, series)]
 
     def steps(self, experiment: str, d: int, **series: object) -> float:
         """Censored median steps of the one series matching ``series`` at ``d`` (NaN if none)."""
@@ -112,11 +144,7 @@ class Summary:
         NaN when fewer than two d lie in the range, or any of them has fewer than
         ``min_learned`` of the seeds learned (a censored point is never dropped to fit).
         """
-        ds = [
-            d
-            for d in self.dims(experiment, **series)
-            if d_range[0] - 1e-9 <= d <= d_range[1] + 1e-9
-        ]
+        ds = in_range(self.dims(experiment, **series), d_range)
         if len(ds) < 2:
             return math.nan
         if not all(self.learned(experiment, d, **series) >= min_learned for d in ds):
@@ -127,21 +155,26 @@ class Summary:
         return loglog_slope(ds, medians)[0]
 
 
+def in_range(ds: Sequence[int], d_range: Sequence[float]) -> list[int]:
+    """The ``d`` of ``ds`` inside the closed range ``d_range`` (1e-9 slack for float ends)."""
+    return [d for d in ds if d_range[0] - 1e-9 <= d <= d_range[1] + 1e-9]
+
+
 def steps_summary(rows: pd.DataFrame) -> pd.DataFrame:
     """For figures and reports: per (experiment, series, d) the censored ``median_steps``,
     ``q25``/``q75`` (censored as +inf), ``fraction_learned``, ``n_seeds`` and ``cap``."""
     frame = compact(rows)
     frame = frame[frame["variant"] == "default"]
     keys = ["experiment", *SERIES, "d"]
-    steps = frame.assign(steps=frame["steps_to_learn"].fillna(np.inf)).groupby(keys)["steps"]
+    steps = frame.assign(steps=censored_steps(frame)).groupby(keys)["steps"]
 
     def quantile(q: float):
         return lambda v: float(np.quantile(v.to_numpy(float), q, method="inverted_cdf"))
 
     out = steps.agg(q25=quantile(0.25), q75=quantile(0.75), n_seeds="size")
-    out["median_steps"] = steps.median().replace(np.inf, np.nan)
+    out["median_steps"] = strict_groups(steps, "median").replace(np.inf, np.nan)
     grouped = frame.groupby(keys)
-    out["fraction_learned"] = grouped["learned"].mean()
+    out["fraction_learned"] = strict_groups(grouped["learned"], "mean")
     out["cap"] = grouped["cap"].max()
     return out.reset_index()
 
@@ -230,14 +263,19 @@ def depth_ratio_extreme(frame: pd.DataFrame) -> float:
                 r = s.steps("depth", d, arch="fc", depth=L, k=k) / s.steps(
                     "depth", d, arch="fc", depth=2, k=k
                 )
-                worst.append(max(r, 1.0 / r) if r > 0 else math.nan)
+                worst.append(strict_max([r, 1.0 / r]))  # r > 0: steps are positive
     return strict_max(worst)
+
+
+def _depths(s: Summary) -> list[int]:
+    """Every depth of the depth table."""
+    return sorted({key[2] for key in s.median if key[0] == "depth"})
 
 
 def depth_k_ratio(frame: pd.DataFrame, d: int) -> float:
     """min over depths of steps(k=3) / steps(k=2) at ``d``."""
     s = Summary(frame)
-    depths = sorted({key[2] for key in s.median if key[0] == "depth"})
+    depths = _depths(s)
     ratios = [
         s.steps("depth", d, arch="fc", depth=L, k=3) / s.steps("depth", d, arch="fc", depth=L, k=2)
         for L in depths
@@ -250,12 +288,17 @@ JUMP = {**FC2, "target": "jump", "k": 3}
 PARITY3 = {**FC2, "target": "parity", "k": 3}
 
 
+def _staircase_grid(s: Summary, d_min: int) -> list[int]:
+    """The d >= ``d_min`` at which the staircase table has all of stair, jump and parity3."""
+    grids = [set(s.dims("staircase", **series)) for series in (STAIR, JUMP, PARITY3)]
+    return sorted(d for d in set.intersection(*grids) if d >= d_min)
+
+
 def staircase_ordering(frame: pd.DataFrame, d_min: int) -> float:
     """min over d >= d_min (where all three exist) of min(jump/stair, parity3/jump): >= 1 means
     stair <= jump <= parity3 at every such d."""
     s = Summary(frame)
-    grids = [set(s.dims("staircase", **series)) for series in (STAIR, JUMP, PARITY3)]
-    common = sorted(d for d in set.intersection(*grids) if d >= d_min)
+    common = _staircase_grid(s, d_min)
     values = [
         strict_min([s.steps("staircase", d, **JUMP) / s.steps("staircase", d, **STAIR),
                     s.steps("staircase", d, **PARITY3) / s.steps("staircase", d, **JUMP)])
@@ -269,3 +312,105 @@ def equivariance_gap(frame: pd.DataFrame, variant: str) -> float:
     NaN or there are none)."""
     rows = frame[(frame["experiment"] == "equivariance") & (frame["variant"] == variant)]
     return strict_max(rows["max_abs_diff"])
+
+
+# --------------------------------------------------------------------------- preconditions
+
+
+def describe(series: Mapping[str, object]) -> str:
+    """A series as text, e.g. ``fc depth 2, parity k=3`` (for variants and reasons)."""
+    arch = f"{series.get('arch', 'any net')}"
+    if "depth" in series:
+        arch += f" depth {series['depth']}"
+    target = f"{series.get('target', 'any target')}"
+    if "k" in series:
+        target += f" k={series['k']}"
+    return f"{arch}, {target}"
+
+
+def _grid_text(ds: Sequence[int]) -> str:
+    return ", ".join(str(d) for d in ds) or "none"
+
+
+def missing_fit(
+    frame: pd.DataFrame, experiment: str, d_range: Sequence[float], **series: object
+) -> str:
+    """Why this run cannot fit the slope of ``series`` over ``d_range`` (``""`` if it can): the
+    series' grid must reach both ends of the range and have at least two d inside it."""
+    dims = Summary(frame).dims(experiment, **series)
+    name = f"{describe(series)} ({experiment} table)"
+    fit = f"the fit range [{d_range[0]:g}, {d_range[1]:g}]"
+    if not dims:
+        return f"no {name} in this run"
+    if dims[0] > d_range[0] or dims[-1] < d_range[1]:
+        return f"{name} has d in [{dims[0]}, {dims[-1]}], short of {fit}"
+    inside = in_range(dims, d_range)
+    if len(inside) < 2:
+        return f"{name} has {len(inside)} d in {fit}, a slope needs 2"
+    return ""
+
+
+def _missing_points(s: Summary, experiment: str, points: Sequence[tuple[Mapping, int]]) -> str:
+    for series, d in points:
+        dims = s.dims(experiment, **series)
+        if int(d) not in dims:
+            return (
+                f"no {describe(series)} at d = {d} in the {experiment} table "
+                f"(its d: {_grid_text(dims)})"
+            )
+    return ""
+
+
+def missing_points(
+    frame: pd.DataFrame, experiment: str, points: Sequence[tuple[Mapping[str, object], int]]
+) -> str:
+    """Why this run lacks a ``(series, d)`` of ``points`` that a statistic reads (``""`` if it
+    has them all)."""
+    return _missing_points(Summary(frame), experiment, points)
+
+
+def missing_depths(frame: pd.DataFrame, min_common: int) -> str:
+    """Why no k of the depth table compares depth 2 with a depth >= 3 on a common grid of at
+    least ``min_common`` d (``""`` if some k does): SYM-3a fits slopes (2 d), SYM-3b reads
+    ratios (1 d)."""
+    grids = _depth_grids(Summary(frame))
+    if any(depths[0] == 2 and len(grid) >= min_common for depths, grid in grids.values()):
+        return ""
+    found = "; ".join(
+        f"k={k}: depths {_grid_text(depths)} on common d {_grid_text(grid)}"
+        for k, (depths, grid) in grids.items()
+    )
+    return (
+        f"no k of the depth table has depth 2 and a depth >= 3 on {min_common} or more common "
+        f"d ({found or 'no depth >= 3 series'})"
+    )
+
+
+def missing_depth_k_ratio(frame: pd.DataFrame, d: int) -> str:
+    """Why :func:`depth_k_ratio` at ``d`` cannot be read (``""`` if it can): it needs a depth
+    >= 3 and, at every depth, the k = 2 and k = 3 parities at ``d``."""
+    s = Summary(frame)
+    depths = _depths(s)
+    if not any(L >= 3 for L in depths):
+        return f"no depth >= 3 in the depth table (depths: {_grid_text(depths)})"
+    points = [({"arch": "fc", "depth": L, "target": "parity", "k": k}, d)
+              for L in depths for k in (2, 3)]  # fmt: skip
+    return _missing_points(s, "depth", points)
+
+
+def missing_ordering(frame: pd.DataFrame, d_min: int) -> str:
+    """Why :func:`staircase_ordering` has no d to read (``""`` if it has one)."""
+    if _staircase_grid(Summary(frame), d_min):
+        return ""
+    names = "; ".join(describe(series) for series in (STAIR, JUMP, PARITY3))
+    return f"no d >= {d_min} at which the staircase table has all of {names}"
+
+
+def depth_grids_note(frame: pd.DataFrame) -> str:
+    """The depths and common d grid per k that SYM-3a/3b read, as text for the statement."""
+    grids = _depth_grids(Summary(frame))
+    parts = [
+        f"k={k}: depths {_grid_text(depths)} on d {_grid_text(grid)}"
+        for k, (depths, grid) in grids.items()
+    ]
+    return f"(This run: {'; '.join(parts)}.)" if parts else ""

@@ -4,10 +4,13 @@ shared by its claims (:mod:`hdlearn.papers.tensor.claims`) and figures.
 Every statistic reads the paper's rows: all tables concatenated, each row tagged with its
 ``experiment`` (:func:`hdlearn.papers.tensor.claims.select_rows`). Cells are summarised by seed
 means (bookkeeping, population GD, power iteration, least squares) or seed medians (the
-finite-sample student); the extremes over cells, and the student's medians and least squares'
-means, are NaN-strict (:mod:`hdlearn.analysis.strict`), so a diverged or missing run makes its
-statistic NaN instead of dropping out. Ranks are ``r = rank_of(d, rho)`` and
-``R_gen = generic_rank(d)`` (:mod:`hdlearn.targets.cubic`), the sizes the experiment uses.
+finite-sample student). Every summary and every extreme is NaN-strict
+(:mod:`hdlearn.analysis.strict`): a diverged or missing seed makes its cell's mean or median
+NaN, a NaN cell makes the extreme over cells (and a crossover or recovered rank read from it)
+NaN, so the statistic is NaN instead of resting on the runs that happened to finish. Ranks are
+``r = rank_of(d, rho)`` and ``R_gen = generic_rank(d)`` (:mod:`hdlearn.targets.cubic`), the
+sizes the experiment uses. The preconditions (:func:`barrier_precondition`,
+:func:`crossover_precondition`) read sizes only, never measured values.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from hdlearn.analysis.strict import strict_groups, strict_max, strict_min
 from hdlearn.targets.cubic import generic_rank, rank_of
 
 RUN_KEYS = ["experiment", "learner", "activation", "d", "r", "m", "n", "budget", "seed"]
+#: The experiments whose runs have a cubic (He3) teacher and student: TENS-4a reads them all.
+CUBIC_EXPERIMENTS = ("student", "population")
 
 
 def _experiment(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -33,22 +38,24 @@ def _metric(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 
 def runs(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per run (cell x seed) with one column per metric."""
+    """One row per run (cell x seed) with one column per metric (NaN where the run's value is,
+    so a diverged run stays in the table)."""
     if frame.empty:
         return pd.DataFrame(columns=RUN_KEYS)
     keys = [k for k in RUN_KEYS if k in frame.columns]
     frame = frame.assign(**{k: frame[k].fillna(-1) for k in ("m", "n") if k in frame})
-    wide = frame.pivot_table(index=keys, columns="metric", values="value", aggfunc="mean",
-                             dropna=False)  # fmt: skip
-    return wide.reset_index().dropna(axis=0, how="all", subset=list(wide.columns))
+    value = strict_groups(frame.groupby([*keys, "metric"], dropna=False)["value"], "mean")
+    return value.unstack("metric").reset_index()
 
 
 # ----------------------------------------------------------------------------- TENS-1
 
 
 def _bookkeeping_means(frame: pd.DataFrame) -> pd.DataFrame:
+    """Seed means per ``(activation, d, r)``, one column per metric (NaN with a NaN seed)."""
     rows = _experiment(frame, "bookkeeping")
-    return rows.groupby(["activation", "d", "r", "metric"])["value"].mean().unstack("metric")
+    means = strict_groups(rows.groupby(["activation", "d", "r", "metric"])["value"], "mean")
+    return means.unstack("metric")
 
 
 def he3_ols_error(frame: pd.DataFrame) -> float:
@@ -105,7 +112,7 @@ def learnable_error(frame: pd.DataFrame, r_over_n_per_d: float, width: float) ->
     return strict_max(cells.loc[keep, "test_rel_err"])
 
 
-def _sample_limited_cells(frame, width: float, max_n_over_d3: float) -> pd.DataFrame:
+def _sample_limited_cells(frame: pd.DataFrame, width: float, max_n_over_d3: float) -> pd.DataFrame:
     """Student cells of width ``m = width r`` at budgets ``n <= max_n_over_d3 D3``: the
     sample-limited regime, where least squares cannot interpolate either."""
     cells = student_cells(frame)
@@ -117,7 +124,9 @@ def _sample_limited_cells(frame, width: float, max_n_over_d3: float) -> pd.DataF
     return cells[keep]
 
 
-def _overfit_cells(frame, r_over_n_per_d: float, width: float, max_n_over_d3: float):
+def _overfit_cells(
+    frame: pd.DataFrame, r_over_n_per_d: float, width: float, max_n_over_d3: float
+) -> pd.DataFrame:
     cells = _sample_limited_cells(frame, width, max_n_over_d3)
     return cells[cells["r_over_n_per_d"] >= r_over_n_per_d - 1e-9] if len(cells) else cells
 
@@ -164,6 +173,21 @@ def crossover_ranks(frame: pd.DataFrame, width: float, level: float,
     return pd.DataFrame(out)
 
 
+def crossover_precondition(frame: pd.DataFrame, width: float, max_n_over_d3: float) -> str:
+    """``""`` when the student runs of width ``m = width r`` have sample-limited budgets
+    (``n <= max_n_over_d3 D3``) at two or more values of ``n/d`` (a slope needs two), else
+    why not: e.g. at ``d = 16`` only ``n = D3/2`` is sample-limited (``2.5 d^2 = 0.66 D3``)."""
+    cells = _sample_limited_cells(frame, width, max_n_over_d3)
+    per_d = sorted(set((cells["n"] / cells["d"]).round(6))) if len(cells) else []
+    if len(per_d) >= 2:
+        return ""
+    found = ", ".join(f"{v:g}" for v in per_d) or "none"
+    return (
+        f"the slope needs sample-limited budgets (m/r = {width:g}, n <= {max_n_over_d3:g} D3) "
+        f"at two values of n/d; the run has {len(per_d)} (n/d = {found})"
+    )
+
+
 def crossover_exponent(frame: pd.DataFrame, width: float, level: float,
                        max_n_over_d3: float) -> float:  # fmt: skip
     """Least-squares slope of ``ln r_c`` against ``ln(n/d)`` over every sample-limited budget
@@ -180,8 +204,9 @@ def crossover_exponent(frame: pd.DataFrame, width: float, level: float,
 
 
 def _cell_means(frame: pd.DataFrame, experiment: str, metric: str) -> pd.DataFrame:
+    """Seed means of ``metric`` per ``(d, r)`` (columns ``d, r, value``; NaN with a NaN seed)."""
     rows = _metric(_experiment(frame, experiment), metric)
-    return rows.groupby(["d", "r"])["value"].mean().reset_index()
+    return strict_groups(rows.groupby(["d", "r"])["value"], "mean").reset_index()
 
 
 def recovery_at_small_rank(frame: pd.DataFrame, rho: float) -> float:
@@ -205,19 +230,22 @@ def power_recovery_at_large_rank(frame: pd.DataFrame, rho: float) -> float:
 
 def recoverable_ranks(frame: pd.DataFrame, success: float, min_d: int) -> pd.Series:
     """Per ``d >= min_d``: the largest ``r`` whose population-GD seed-mean frac reaches
-    ``success`` (NaN if none)."""
+    ``success``; NaN if none does, or if any cell of that ``d`` is NaN (a diverged cell might
+    have been the largest recovered ``r``)."""
     cells = _cell_means(frame, "population", "frac_ov")
     out = {}
     for d, group in cells[cells["d"] >= min_d].groupby("d"):
         good = group.loc[group["value"] >= success, "r"]
-        out[int(d)] = float(good.max()) if len(good) else math.nan
+        undefined = group["value"].isna().any() or good.empty
+        out[int(d)] = math.nan if undefined else float(good.max())
     return pd.Series(out, dtype=float).sort_index()
 
 
 def barrier_exponent(frame: pd.DataFrame, success: float, min_d: int) -> float:
-    """Slope of ``ln r_c`` vs ``ln d`` over ``d >= min_d`` (NaN with fewer than 2 such d)."""
-    rc = recoverable_ranks(frame, success, min_d).dropna()
-    if len(rc) < 2:
+    """Slope of ``ln r_c`` vs ``ln d`` over ``d >= min_d`` (:func:`recoverable_ranks`); NaN
+    with fewer than 2 such d or when any of their ``r_c`` is NaN."""
+    rc = recoverable_ranks(frame, success, min_d)
+    if len(rc) < 2 or rc.isna().any():
         return math.nan
     return loglog_slope(rc.index.to_numpy(float), rc.to_numpy(float))[0]
 
@@ -231,19 +259,44 @@ def barrier_rho(frame: pd.DataFrame, success: float, min_d: int) -> float:
     return float(rc[d] / d**1.5)
 
 
+def _population_dimensions(frame: pd.DataFrame) -> list[int]:
+    """The dimensions of the run's population-GD rows, sorted."""
+    return sorted({int(d) for d in _experiment(frame, "population")["d"].dropna().unique()})
+
+
+def barrier_precondition(frame: pd.DataFrame, min_d: int, needed: int) -> str:
+    """``""`` when the run has population-GD rows at ``needed`` or more dimensions
+    ``d >= min_d`` (TENS-3c's slope needs 2, TENS-3d's value at the largest d needs 1), else
+    why the ``d^1.5`` barrier cannot be tested: below ``min_d`` the window ``(d^1.5, R_gen)``
+    is empty or narrow (``R_gen/d^1.5 = 1.03`` at ``d = 32``, ``1.93`` at ``d = 128``)."""
+    ds = _population_dimensions(frame)
+    if not ds:
+        return "the run has no population-GD rows"
+    above = [d for d in ds if d >= min_d]
+    if len(above) >= needed:
+        return ""
+    if not above:
+        d = ds[-1]
+        ratio = generic_rank(d) / d**1.5
+        return (
+            f"largest d = {d} < {min_d} (barrier_min_d): R_gen/d^1.5 = {ratio:.2f}, so the "
+            f"window (d^1.5, R_gen) is {'empty' if ratio <= 1 else 'narrow'}; paper scale only"
+        )
+    listed = ", ".join(str(d) for d in above)
+    return f"{len(above)} population-GD d >= {min_d} (d = {listed}); the claim needs {needed}"
+
+
 def window_note(frame: pd.DataFrame, min_d: int) -> str:
-    """Why the d^1.5 barrier can or cannot be tested with this run's dimensions."""
-    ds = sorted({int(d) for d in _experiment(frame, "population")["d"].dropna().unique()})
+    """Why the d^1.5 barrier can or cannot be tested with this run's dimensions (a figure's
+    title; the claims' BELOW-SCALE reason is :func:`barrier_precondition`)."""
+    ds = _population_dimensions(frame)
     if not ds:
         return ""
+    reason = barrier_precondition(frame, min_d, 1)
+    if reason:
+        return f"(Not testable here: {reason}.)"
     d = ds[-1]
-    ratio = generic_rank(d) / d**1.5
-    if d >= min_d:
-        return f"(largest d = {d}: R_gen/d^1.5 = {ratio:.2f}.)"
-    return (
-        f"(Not testable here: largest d = {d} < {min_d}, R_gen/d^1.5 = {ratio:.2f}, so the "
-        f"window (d^1.5, R_gen) is {'empty' if ratio <= 1 else 'narrow'}; paper scale only.)"
-    )
+    return f"(largest d = {d}: R_gen/d^1.5 = {generic_rank(d) / d**1.5:.2f}.)"
 
 
 def sample_limited_note(frame: pd.DataFrame, min_d: int) -> str:
@@ -267,15 +320,18 @@ def identifiable(table: pd.DataFrame, r_fraction: float) -> pd.Series:
 
 
 def cubic_recovery_overlap(frame: pd.DataFrame, r_fraction: float, max_error: float) -> float:
-    """min mean ov over cubic runs (student and population GD, per seed) that are
+    """min mean ov over cubic runs (:data:`CUBIC_EXPERIMENTS`, per seed) that are
     :func:`identifiable` (``r <= r_fraction min(R_gen, d^1.5)``) and have test rel_err
-    ``<= max_error``."""
-    cubic = frame[frame["experiment"].isin(["student", "population"])]
+    ``<= max_error``; NaN when an identifiable run's rel_err is NaN (whether it belongs to the
+    set is unknown) or a selected run's mean ov is."""
+    cubic = frame[frame["experiment"].isin(CUBIC_EXPERIMENTS)]
     table = runs(cubic)
     if table.empty or "mean_ov" not in table:
         return math.nan
-    keep = identifiable(table, r_fraction) & (table["test_rel_err"] <= max_error)
-    return strict_min(table.loc[keep, "mean_ov"])
+    candidates = table[identifiable(table, r_fraction)]
+    if candidates["test_rel_err"].isna().any():
+        return math.nan
+    return strict_min(candidates.loc[candidates["test_rel_err"] <= max_error, "mean_ov"])
 
 
 def control_worst(frame: pd.DataFrame, metric: str) -> float:

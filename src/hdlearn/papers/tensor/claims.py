@@ -3,15 +3,32 @@
 Every statistic (:mod:`hdlearn.papers.tensor.analysis`) reads the paper's rows (all tables
 concatenated, tagged with ``experiment``: :func:`select_rows`) and is bootstrapped over seeds
 by :func:`hdlearn.analysis.verdicts.evaluate`. Thresholds come from
-``scales.<scale>.tensor.claims``. What can be tested depends on ``d``: for
-``d <= 32`` the hardness window ``(d^1.5, R_gen)`` is empty (``R_gen = ceil(C(d+2,3)/d)``), so
-the paper's barrier claims (TENS-3c, 3d) are computed only from dimensions
-``d >= barrier_min_d`` and are INCONCLUSIVE, with the reason appended to their statement,
-when the run has none. TENS-2 tests the sample-limited regime, not the ``d^1.5`` barrier:
-TENS-2a scores the ``m = 2r`` student (``m = r`` stalls at tiny ``r``), TENS-2b-2d the
-teacher-width ``m = r`` student at the budgets ``n <= D3/2`` where least squares cannot
-interpolate either, and TENS-2d fits ``ln r_c`` against ``ln(n/d)`` over all those budgets
-(the sample limit ``n ~ c r d`` gives slope 1; the README's tensor notes say why).
+``scales.<scale>.tensor.claims``, their provenance from its ``provenance`` entries. Three kinds
+of rows:
+
+* **Identities** (``kind="identity"``, CHECK ok / CHECK failed): TENS-1a and TENS-5a hold
+  by exact algebra, so only broken code fails them. With unit ``w_i`` the He1 coefficient of
+  He3 is ``E[He3(g) g] = 0``: the best linear predictor's population rel_err is exactly 1
+  (TENS-1a; the paper's hardness claim is about every poly-time learner, this is the premise
+  that makes ``E(y)`` the right benchmark, and a finite OLS fit only adds ``(d+1)/n``, far
+  inside the margin); a noiseless target in the span of the ``D3`` Hermite features is
+  interpolated exactly once ``n > D3`` (5a, measured ``~1e-29``). TENS-1b and 1c compare
+  closed forms with Monte-Carlo estimates on a finite test set under a tolerance the
+  estimate's noise can exceed (1c read 0.057 > 0.05 on 5000 smoke samples), so they are
+  claims, bootstrapped over seeds like the rest, not identities.
+* **Paper scale** (a ``precondition``, BELOW-SCALE with the reason): for ``d <= 32`` the
+  hardness window ``(d^1.5, R_gen)`` is empty (``R_gen = ceil(C(d+2,3)/d)``), so the barrier
+  claims TENS-3c, 3d read only dimensions ``d >= barrier_min_d`` and need two (3c's slope) or
+  one (3d) of them in the run. TENS-2d's slope needs sample-limited budgets at two values of
+  ``n/d``.
+* **Claims**: the rest. TENS-2 tests the sample-limited regime at every size the run has, so
+  the remark that below ``barrier_min_d`` it does not test the ``d^1.5`` barrier is a note on
+  the statement, not a precondition. TENS-2a scores the ``m = learn_width_factor r`` student
+  at every budget (``m = r`` stalls at tiny ``r``), TENS-2b-2d the
+  ``m = overfit_width_factor r`` student at the budgets ``n <= overfit_max_n_over_d3 D3``
+  where least squares cannot interpolate either (their ``variant`` says so), and TENS-2d fits
+  ``ln r_c`` against ``ln(n/d)`` over all those budgets (the sample limit ``n ~ c r d`` gives
+  slope 1; the README's tensor notes say why).
 """
 
 from __future__ import annotations
@@ -21,12 +38,15 @@ from typing import Any
 
 import pandas as pd
 
-from hdlearn.analysis.verdicts import Claim, Prediction
+from hdlearn.analysis.verdicts import IDENTITY, Claim, Prediction
 from hdlearn.papers.tensor.analysis import (
+    CUBIC_EXPERIMENTS,
     barrier_exponent,
+    barrier_precondition,
     barrier_rho,
     control_worst,
     crossover_exponent,
+    crossover_precondition,
     cubic_recovery_overlap,
     he3_ols_error,
     learnable_error,
@@ -38,7 +58,6 @@ from hdlearn.papers.tensor.analysis import (
     recovery_at_small_rank,
     sample_limited_note,
     variance_gap,
-    window_note,
 )
 
 PAPER = "tensor"
@@ -55,6 +74,19 @@ def _per_d(factor: float) -> str:
     return "n/d" if factor == 1 else f"{factor:g} n/d"
 
 
+def _student_variants(settings: Mapping[str, Any]) -> tuple[str, str]:
+    """The ``variant`` texts of TENS-2a and of TENS-2b-2d: which student width and which
+    budgets each scores, from the same settings their statistics read."""
+    learn = _width(settings["learn_width_factor"])
+    over = _width(settings["overfit_width_factor"])
+    budgets = f"budgets n <= {settings['overfit_max_n_over_d3']:g} D3"
+    return (
+        f"m = {learn} student (learn_width_factor), every budget; TENS-2b-2d score m = {over}",
+        f"m = {over} student (overfit_width_factor), {budgets} (overfit_max_n_over_d3); "
+        f"TENS-2a scores m = {learn}",
+    )
+
+
 # ----------------------------------------------------------------------------- registry
 
 
@@ -67,14 +99,18 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
     over_width, level = s["overfit_width_factor"], s["crossover_level"]
     k_low, k_high = s["crossover_exponent"]
     success = s["barrier_success_frac"]
+    learn_variant, over_variant = _student_variants(s)
 
-    def claim(cid, statement, tables, name, statistic, prediction, note=None):
-        return Claim(cid, PAPER, statement, tables, name, statistic, prediction, note)
+    def claim(cid, statement, tables, name, statistic, prediction, **extra):
+        return Claim(cid, PAPER, statement, tables, name, statistic, prediction, **extra)
+
+    def sample_limited(f):
+        return sample_limited_note(f, min_d)
 
     return [
         claim("TENS-1a", "With sigma = He3 and unit weights the best linear predictor is "
               "trivial.", ("bookkeeping",), "min OLS rel_err (He3)", he3_ols_error,
-              Prediction(low=s["ols_trivial"])),
+              Prediction(low=s["ols_trivial"]), kind=IDENTITY),
         claim("TENS-1b", "With z^3 and z + z^3 OLS explains the closed-form linear fraction "
               "(a1+3a3)^2 |sum w_i|^2 / (6 r Var y).", ("bookkeeping",),
               "max |OLS rel_err - theory|", ols_theory_gap, Prediction(high=s["ols_tolerance"])),
@@ -84,22 +120,25 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
         claim("TENS-2a", f"At a fixed budget the GD student (m = {_width(width)}) learns for "
               f"r <= {_per_d(learn)}.", ("student",), "max median test rel_err",
               lambda f: learnable_error(f, learn, width), Prediction(high=s["learn_error"]),
-              lambda f: sample_limited_note(f, min_d)),
+              note=sample_limited, variant=learn_variant),
         claim("TENS-2b", f"For r >= {_per_d(over)} the m = {_width(over_width)} student fails "
               f"by overfitting, with a large test error (budgets n <= {over_n:g} D3, where "
               "least squares cannot interpolate either).", ("student",), "min median test rel_err",
               lambda f: overfit_test_error(f, over, over_width, over_n),
-              Prediction(low=s["overfit_test_error"]), lambda f: sample_limited_note(f, min_d)),
+              Prediction(low=s["overfit_test_error"]), note=sample_limited,
+              variant=over_variant),
         claim("TENS-2c", f"... while fitting the training set (r >= {_per_d(over)}, "
               f"n <= {over_n:g} D3).", ("student",), "max median train rel_err",
               lambda f: overfit_train_error(f, over, over_width, over_n),
-              Prediction(high=s["overfit_train_error"]), lambda f: sample_limited_note(f, min_d)),
+              Prediction(high=s["overfit_train_error"]), note=sample_limited,
+              variant=over_variant),
         claim("TENS-2d", f"The crossover r_c of the m = {_width(over_width)} student (budgets "
               f"n <= {over_n:g} D3) grows like (n/d)^kappa with kappa about 1: the sample "
               "limit n ~ c r d (at n = C d^2, r_c ~ d), not d^1.5.", ("student",),
               f"kappa of r_c vs n/d (error > {level:g})",
               lambda f: crossover_exponent(f, over_width, level, over_n),
-              Prediction(k_low, k_high), lambda f: sample_limited_note(f, min_d)),
+              Prediction(k_low, k_high), note=sample_limited, variant=over_variant,
+              precondition=lambda f: crossover_precondition(f, over_width, over_n)),
         claim("TENS-3a", f"Population GD (tensor decomposition) recovers the weights for "
               f"r <= {s['recover_rho']:g} d^1.5 at every d.", ("population",),
               "min frac(ov > 0.9)", lambda f: recovery_at_small_rank(f, s["recover_rho"]),
@@ -113,16 +152,18 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               f"faster than d^{s['barrier_exponent_max']:g} over d >= {min_d}.",
               ("population",), "slope ln r_c vs ln d",
               lambda f: barrier_exponent(f, success, min_d),
-              Prediction(high=s["barrier_exponent_max"]), lambda f: window_note(f, min_d)),
+              Prediction(high=s["barrier_exponent_max"]),
+              precondition=lambda f: barrier_precondition(f, min_d, 2)),
         claim("TENS-3d", f"(paper scale) ... and stays <= {s['barrier_rho_max']:g} d^1.5 at "
               "the largest d.", ("population",), "r_c / d^1.5 at max d",
               lambda f: barrier_rho(f, success, min_d), Prediction(high=s["barrier_rho_max"]),
-              lambda f: window_note(f, min_d)),
+              precondition=lambda f: barrier_precondition(f, min_d, 1)),
         claim("TENS-4a", f"Small error implies learned weights: cubic runs with r <= "
               f"{s['weights_r_fraction']:g} min(R_gen, d^1.5) and rel_err <= "
-              f"{s['weights_error']:g}.", ("student", "population"), "min mean ov",
+              f"{s['weights_error']:g}.", CUBIC_EXPERIMENTS, "min mean ov",
               lambda f: cubic_recovery_overlap(f, s["weights_r_fraction"], s["weights_error"]),
-              Prediction(low=s["weights_overlap"])),
+              Prediction(low=s["weights_overlap"]),
+              variant=f"every run of {' and '.join(CUBIC_EXPERIMENTS)} (all widths, budgets)"),
         claim("TENS-4b", "He2 control: population GD fits the quadratic teacher ...",
               ("control",), "max rel_err (He2)", lambda f: control_worst(f, "test_rel_err"),
               Prediction(high=s["control_error"])),
@@ -132,7 +173,7 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
         claim("TENS-5a", f"Least squares on degree-<=3 Hermite features is exact for every r "
               f"at n >= {s['exact_n_over_d3']:g} D3.", ("least_squares",), "max rel_err",
               lambda f: least_squares_error(f, s["exact_n_over_d3"], True),
-              Prediction(high=s["exact_error"])),
+              Prediction(high=s["exact_error"]), kind=IDENTITY),
         claim("TENS-5b", f"... and leaves most of the variance at n <= {s['short_n_over_d3']:g} "
               "D3: the hardness is about the sample budget.", ("least_squares",),
               "min rel_err", lambda f: least_squares_error(f, s["short_n_over_d3"], False),

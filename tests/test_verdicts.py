@@ -1,0 +1,157 @@
+"""The verdict engine (hdlearn.analysis.verdicts): classes, unconditional intervals, tallies."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hdlearn.analysis.fits import Estimate
+from hdlearn.analysis.verdicts import (
+    BELOW_SCALE,
+    CHECK_FAILED,
+    CHECK_OK,
+    FAIL,
+    INCONCLUSIVE,
+    PASS,
+    THEORY_ONLY,
+    Claim,
+    Prediction,
+    VerdictSettings,
+    decide,
+    evaluate,
+    scorecard,
+    tallies,
+    to_markdown,
+)
+
+SETTINGS = VerdictSettings(bootstrap=200, bootstrap_seed=0, confidence=0.9, min_seeds=5)
+
+
+def _estimate(value, low, high, finite=1.0):
+    return Estimate(value, low, high, int(100 * finite), 100, 100)
+
+
+@pytest.mark.parametrize(
+    ("estimate", "prediction", "expected"),
+    [
+        ((0.55, 0.5, 0.6), Prediction(high=0.75), PASS),
+        ((0.85, 0.8, 0.9), Prediction(high=0.75), FAIL),
+        ((0.75, 0.7, 0.8), Prediction(high=0.75), INCONCLUSIVE),
+        ((1.5, 1.4, 1.6), Prediction(1.35, 1.9), PASS),
+        ((2.0, 1.95, 2.1), Prediction(1.35, 1.9), FAIL),
+        ((1.3, 1.2, 1.5), Prediction(1.35, 1.9), INCONCLUSIVE),
+        ((math.nan, 0.9, 1.0), Prediction(low=0.9), INCONCLUSIVE),
+        # an undefined upper tail (more than (1 - level)/2 of the resamples) never passes
+        ((0.5, 0.4, math.inf), Prediction(high=0.75), INCONCLUSIVE),
+        # ... but an infinite end on the region's open side does not stop a PASS
+        ((0.5, 0.4, math.inf), Prediction(low=0.3), PASS),
+        # a point estimate outside its own interval is decided on the hull
+        ((0.8, 0.5, 0.7), Prediction(high=0.75), INCONCLUSIVE),
+        ((0.6, 0.8, 0.9), Prediction(high=0.75), INCONCLUSIVE),
+    ],
+)
+def test_decide(estimate, prediction, expected):
+    assert decide(_estimate(*estimate), prediction, n_seeds=5, min_seeds=5)[0] == expected
+
+
+def test_decide_reasons():
+    verdict, reason = decide(_estimate(0.55, 0.5, 0.6), Prediction(high=0.75), 3, 5)
+    assert verdict == INCONCLUSIVE and reason.startswith("CI too coarse")
+    assert "3 seed(s) give 10 distinct resamples (min_seeds = 5)" in reason
+    verdict, reason = decide(_estimate(0.5, 0.4, math.inf, 0.8), Prediction(high=0.75), 5, 5)
+    assert verdict == INCONCLUSIVE and reason == "statistic undefined in 20% of the resamples"
+    verdict, reason = decide(_estimate(0.5, 0.2, 0.4), Prediction(high=0.75), 5, 5)
+    assert verdict == PASS and reason.startswith("point estimate outside")
+
+
+def _rows(values_by_seed):
+    """Three rows per seed, each with its seed's value."""
+    seeds = np.repeat(np.arange(len(values_by_seed)), 3)
+    return pd.DataFrame({"seed": seeds, "value": np.repeat(values_by_seed, 3)})
+
+
+def _mean(f: pd.DataFrame) -> float:
+    return float(f["value"].mean(skipna=False))
+
+
+def _claim(**kw):
+    base = dict(
+        claim_id="X-1", paper="x", statement="The value is small.", tables=("t",),
+        statistic_name="mean", statistic=_mean, prediction=Prediction(high=0.75),
+    )  # fmt: skip
+    return Claim(**{**base, **kw})
+
+
+def test_evaluate_pass_fail_and_bookkeeping():
+    row = evaluate(_claim(), _rows([0.5] * 6), SETTINGS, {"tag": "paper", "ref": "Thm 1"})
+    assert row["verdict"] == PASS and row["value"] == 0.5 and row["ci_low"] == row["ci_high"]
+    assert (row["n_seeds"], row["resamples"], row["finite_fraction"]) == (6, 200, 1.0)
+    assert row["inside_fraction"] == 1.0 and row["distinct_resamples"] > 1
+    assert (row["provenance"], row["source"], row["kind"]) == ("paper", "Thm 1", "claim")
+    assert evaluate(_claim(), _rows([0.9] * 6), SETTINGS)["verdict"] == FAIL
+
+
+def test_diverged_seed_is_never_a_pass():
+    """One seed of six diverged (NaN): the full-data statistic is undefined, and about a
+    resample that draws it is too: all but (5/6)^6 = 33% of them."""
+    row = evaluate(_claim(), _rows([0.5] * 5 + [math.nan]), SETTINGS)
+    assert row["verdict"] == INCONCLUSIVE and math.isnan(row["value"])
+    assert 0.25 < row["finite_fraction"] < 0.45
+    assert row["ci_high"] == math.inf
+
+
+def test_few_seeds_are_too_coarse():
+    row = evaluate(_claim(), _rows([0.5] * 3), SETTINGS)
+    assert row["verdict"] == INCONCLUSIVE and "too coarse" in row["reason"]
+
+
+def test_identity_and_below_scale_and_theory_rows():
+    check = _claim(kind="identity", prediction=Prediction(high=1e-12))
+    assert evaluate(check, _rows([0.0] * 2), SETTINGS)["verdict"] == CHECK_OK
+    broken = evaluate(check, _rows([1e-3] * 2), SETTINGS)
+    assert broken["verdict"] == CHECK_FAILED and broken["resamples"] == 0
+    below = _claim(precondition=lambda f: "" if f["seed"].nunique() > 4 else "too few d")
+    row = evaluate(below, _rows([0.5] * 2), SETTINGS)
+    assert (row["verdict"], row["reason"], row["value"]) == (BELOW_SCALE, "too few d", 0.5)
+    assert evaluate(below, _rows([0.5] * 6), SETTINGS)["verdict"] == PASS
+    theory = evaluate(_claim(theory_only=True), _rows([0.5] * 6), SETTINGS)
+    assert theory["verdict"] == THEORY_ONLY and theory["kind"] == "theory"
+    with pytest.raises(ValueError, match="kind"):
+        _claim(kind="lemma")
+
+
+def test_tallies_keep_identity_checks_apart_and_markdown():
+    rows = [
+        evaluate(_claim(claim_id="X-1"), _rows([0.5] * 6), SETTINGS, {"tag": "paper", "ref": "r"}),
+        evaluate(_claim(claim_id="X-2", statistic_name="|a-b|"), _rows([0.9] * 6), SETTINGS),
+        evaluate(_claim(claim_id="X-3", kind="identity"), _rows([0.0] * 6), SETTINGS),
+        evaluate(_claim(claim_id="X-4", variant="m = 2r"), _rows([0.5] * 3), SETTINGS),
+    ]
+    card = scorecard(rows)
+    assert tallies(card) == (
+        "Paper claims (3): 1 PASS, 1 FAIL, 1 INCONCLUSIVE",
+        "Identity checks (1): 1 CHECK ok, 0 CHECK failed",
+    )
+    text = to_markdown(card, "Scorecard")
+    assert text.index("Paper claims") < text.index("Identity checks") < text.index("| X-1 |")
+    assert "| X-1 | **PASS** | 0.5 [0.5, 0.5] | mean <= 0.75 | 6 / 100% | paper |" in text
+    assert "| \\|a-b\\| <= 0.75 |" in text
+    assert "*Scored: m = 2r.*" in text and "*Why: CI too coarse" in text
+
+
+def test_checks_command_fails_the_run_on_a_failed_identity(tmp_path, capsys):
+    from hdlearn.cli import main
+
+    good = evaluate(_claim(claim_id="X-3", kind="identity"), _rows([0.0] * 6), SETTINGS)
+    path, output = tmp_path / "claims.csv", tmp_path / "checks.txt"
+    scorecard([good]).to_csv(path, index=False)
+    main(["checks", "--output", str(output), str(path)])
+    assert output.read_text() == "1 identity checks ok: X-3\n"
+    output.unlink()
+    bad = evaluate(_claim(claim_id="X-4", kind="identity"), _rows([1.0] * 6), SETTINGS)
+    scorecard([good, bad]).to_csv(path, index=False)
+    with pytest.raises(SystemExit, match="1 of 2 identity checks failed"):
+        main(["checks", "--output", str(output), str(path)])
+    assert "CHECK failed: X-4 mean = 1.0 (must be <= 0.75)" in capsys.readouterr().err
+    assert not output.exists()
