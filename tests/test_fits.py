@@ -191,3 +191,9 @@ def test_distinct_resamples() -> None:
 def test_bootstrap_rejects_bad_arguments(level: float, n_boot: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         bootstrap(_seed_frame(1.0), _mean, by="seed", n_boot=n_boot, seed=0, level=level)
+
+
+def test_unconditional_interval_treats_infinite_statistics_as_undefined() -> None:
+    assert unconditional_interval([math.inf] * 10, 0.8) == (-math.inf, math.inf)
+    samples = [-math.inf, *range(1, 10)]
+    assert unconditional_interval(samples, 0.6) == pytest.approx((1.8, 8.2), rel=1e-12)

@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from hdlearn.analysis.verdicts import BELOW_SCALE, CHECK_OK, FAIL, INCONCLUSIVE, PASS
+from hdlearn.analysis.verdicts import (
+    BELOW_SCALE,
+    CHECK_FAILED,
+    CHECK_OK,
+    FAIL,
+    INCONCLUSIVE,
+    PASS,
+)
 from hdlearn.papers import PAPERS, plan
 from hdlearn.replicates import replicate_config, run_name, seed_lists, split_run
 from hdlearn.replication import replication_table, to_markdown
@@ -62,21 +69,31 @@ def _card(verdicts, values=None, kinds=None):
     })  # fmt: skip
 
 
-def test_replication_table_lists_fragile_claims_first():
-    kinds = ["claim", "claim", "claim", "identity", "claim"]
+def test_replication_table_lists_broken_checks_and_fragile_claims_first():
+    kinds = ["claim", "claim", "claim", "identity", "claim", "claim", "identity"]
     runs = {
-        0: _card([PASS, PASS, FAIL, CHECK_OK, BELOW_SCALE], kinds=kinds),
-        1: _card([PASS, PASS, FAIL, CHECK_OK, BELOW_SCALE], kinds=kinds),
-        2: _card([PASS, INCONCLUSIVE, FAIL, CHECK_OK, BELOW_SCALE], kinds=kinds),
-    }
+        0: _card([PASS, PASS, FAIL, CHECK_OK, BELOW_SCALE, FAIL, CHECK_OK], kinds=kinds),
+        1: _card([PASS, PASS, FAIL, CHECK_OK, BELOW_SCALE, PASS, CHECK_OK], kinds=kinds),
+        2: _card([PASS, INCONCLUSIVE, FAIL, CHECK_OK, BELOW_SCALE, PASS, CHECK_FAILED],
+                 kinds=kinds),
+    }  # fmt: skip
     table = replication_table(runs)
-    assert list(table["claim_id"]) == ["X-1", "X-2", "X-0", "X-3", "X-4"]
-    assert list(table["section"]) == ["fragile", "fragile", "stable", "identity check",
-                                      "not tested"]  # fmt: skip
-    assert list(table["pass_fraction"]) == [0.5, 0.0, 1.0, 1.0, 0.0]
+    assert list(table["claim_id"]) == ["X-6", "X-1", "X-2", "X-5", "X-0", "X-3", "X-4"]
+    assert list(table["section"]) == [
+        "identity check failed", "fragile", "fragile", "fragile", "stable", "identity check",
+        "not tested",
+    ]  # fmt: skip
+    # X-5 passes in every replicate but FAILs in the main run: fragile, pass fraction 1
+    assert list(table["pass_fraction"])[:6] == [0.5, 0.5, 0.0, 1.0, 1.0, 1.0]
+    assert pd.isna(table["pass_fraction"].iloc[-1])
     text = to_markdown(table, "Replication")
-    assert "2 replicates" in text and "2 fragile, 1 stable, 1 identity check, 1 not tested" in text
+    assert "2 replicates" in text
+    assert "1 identity check failed, 3 fragile, 1 stable, 1 identity check, 1 not tested" in text
     assert "| X-1 | fragile | PASS (0.5) | PASS (0.5) | INCONCLUSIVE (0.5) | 0.50 |" in text
+    assert (
+        "| X-4 | not tested | BELOW-SCALE (0.5) | BELOW-SCALE (0.5) | BELOW-SCALE (0.5) | - |"
+        in text
+    )
 
 
 def test_replication_table_refuses_a_run_without_a_claim():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hdlearn.analysis.fits import Estimate
+from hdlearn.analysis.fits import Estimate, unconditional_interval
 from hdlearn.analysis.verdicts import (
     BELOW_SCALE,
     CHECK_FAILED,
@@ -44,7 +44,8 @@ def _estimate(value, low, high, finite=1.0):
         ((math.nan, 0.9, 1.0), Prediction(low=0.9), INCONCLUSIVE),
         # an undefined upper tail (more than (1 - level)/2 of the resamples) never passes
         ((0.5, 0.4, math.inf), Prediction(high=0.75), INCONCLUSIVE),
-        # ... but an infinite end on the region's open side does not stop a PASS
+        # an infinite end on the region's open side does not stop a PASS when every
+        # resample is finite ...
         ((0.5, 0.4, math.inf), Prediction(low=0.3), PASS),
         # a point estimate outside its own interval is decided on the hull
         ((0.8, 0.5, 0.7), Prediction(high=0.75), INCONCLUSIVE),
@@ -52,16 +53,23 @@ def _estimate(value, low, high, finite=1.0):
     ],
 )
 def test_decide(estimate, prediction, expected):
-    assert decide(_estimate(*estimate), prediction, n_seeds=5, min_seeds=5)[0] == expected
+    assert decide(_estimate(*estimate), prediction, 5, 5, 0.9)[0] == expected
+
+
+def test_decide_needs_the_confidence_level_of_all_resamples_finite():
+    # ... but not when a fifth of the resamples were undefined, whatever the interval says
+    estimate = _estimate(0.5, 0.4, math.inf, finite=0.8)
+    verdict, reason = decide(estimate, Prediction(low=0.3), 5, 5, 0.9)
+    assert verdict == INCONCLUSIVE and reason == "statistic undefined in 20% of the resamples"
 
 
 def test_decide_reasons():
-    verdict, reason = decide(_estimate(0.55, 0.5, 0.6), Prediction(high=0.75), 3, 5)
+    verdict, reason = decide(_estimate(0.55, 0.5, 0.6), Prediction(high=0.75), 3, 5, 0.9)
     assert verdict == INCONCLUSIVE and reason.startswith("CI too coarse")
     assert "3 seed(s) give 10 distinct resamples (min_seeds = 5)" in reason
-    verdict, reason = decide(_estimate(0.5, 0.4, math.inf, 0.8), Prediction(high=0.75), 5, 5)
+    verdict, reason = decide(_estimate(0.5, 0.4, math.inf, 0.8), Prediction(high=0.75), 5, 5, 0.9)
     assert verdict == INCONCLUSIVE and reason == "statistic undefined in 20% of the resamples"
-    verdict, reason = decide(_estimate(0.5, 0.2, 0.4), Prediction(high=0.75), 5, 5)
+    verdict, reason = decide(_estimate(0.5, 0.2, 0.4), Prediction(high=0.75), 5, 5, 0.9)
     assert verdict == PASS and reason.startswith("point estimate outside")
 
 
@@ -130,8 +138,14 @@ def test_tallies_keep_identity_checks_apart_and_markdown():
     ]
     card = scorecard(rows)
     assert tallies(card) == (
-        "Paper claims (3): 1 PASS, 1 FAIL, 1 INCONCLUSIVE",
+        "Paper claims tested (3): 1 PASS, 1 FAIL, 1 INCONCLUSIVE",
         "Identity checks (1): 1 CHECK ok, 0 CHECK failed",
+    )
+    below = _claim(claim_id="X-5", precondition=lambda f: "too small")
+    more = scorecard([*rows, evaluate(below, _rows([0.5] * 6), SETTINGS)])
+    assert tallies(more)[0] == (
+        "Paper claims tested (3): 1 PASS, 1 FAIL, 1 INCONCLUSIVE; not tested at this scale: "
+        "1 BELOW-SCALE"
     )
     text = to_markdown(card, "Scorecard")
     assert text.index("Paper claims") < text.index("Identity checks") < text.index("| X-1 |")
@@ -155,3 +169,70 @@ def test_checks_command_fails_the_run_on_a_failed_identity(tmp_path, capsys):
         main(["checks", "--output", str(output), str(path)])
     assert "CHECK failed: X-4 mean = 1.0 (must be <= 0.75)" in capsys.readouterr().err
     assert not output.exists()
+
+
+def _undefined_on(seed: int):
+    """The seed mean of ``value``, undefined in every resample that draws ``seed`` twice."""
+
+    def statistic(f: pd.DataFrame) -> float:
+        drawn = f.loc[f["seed"].astype(str).str.startswith(f"{seed}#"), "seed"].nunique()
+        return math.nan if drawn >= 2 else float(f["value"].mean())
+
+    return statistic
+
+
+@pytest.mark.parametrize(
+    ("values", "prediction", "expected"),
+    [
+        # 20 seeds: about 1 - P(seed 0 drawn < 2 times) = 26% of the resamples undefined
+        ([0.5] * 20, Prediction(high=0.75), INCONCLUSIVE),
+        ([0.9] * 20, Prediction(high=0.75), INCONCLUSIVE),
+    ],
+)
+def test_partly_undefined_bootstrap_neither_passes_nor_fails(values, prediction, expected):
+    claim = _claim(statistic=_undefined_on(0), prediction=prediction)
+    row = evaluate(claim, _rows(values), SETTINGS)
+    assert 0.6 < row["finite_fraction"] < 0.85
+    assert row["verdict"] == expected and "undefined in" in row["reason"]
+
+
+@pytest.mark.parametrize("undefined", [0.04, 0.06])
+def test_undefined_fraction_either_side_of_the_tail(undefined):
+    """With level 0.9 an upper end touches the undefined resamples once more than 5% are
+    undefined: 4% still lets a one-sided claim PASS, 6% does not."""
+    samples = np.full(1000, 0.5)
+    samples[: int(undefined * 1000)] = np.nan
+    estimate = Estimate(0.5, *unconditional_interval(samples, 0.9), int((1 - undefined) * 1000),
+                        1000, 10)  # fmt: skip
+    verdict, _ = decide(estimate, Prediction(high=0.75), 5, 5, 0.9)
+    assert verdict == (PASS if undefined < 0.05 else INCONCLUSIVE)
+    high = np.where(np.isnan(samples), np.nan, 0.9)
+    failing = Estimate(0.9, *unconditional_interval(high, 0.9), estimate.n_resamples, 1000, 10)
+    assert decide(failing, Prediction(high=0.75), 5, 5, 0.9)[0] == (
+        FAIL if undefined < 0.05 else INCONCLUSIVE
+    )
+
+
+def test_claims_rest_on_their_own_tables():
+    """Seeds and resamples come from the claim's tables only: a 3-seed table does not borrow
+    the 6 seeds of another experiment to pass min_seeds."""
+    rows = pd.concat([_rows([0.5] * 6).assign(experiment="other"),
+                      _rows([0.5] * 3).assign(experiment="t")])  # fmt: skip
+    row = evaluate(_claim(), rows, SETTINGS)
+    assert row["n_seeds"] == 3 and row["verdict"] == INCONCLUSIVE
+
+
+@pytest.mark.parametrize(
+    ("estimate", "text"),
+    [
+        ((1.234, 1.1, 1.4), "1.23 [1.10, 1.40]"),
+        ((1.234, 1.1, math.inf), "1.23 [1.10, inf]"),
+        ((0.474, 0.423, 0.473), "0.47 [0.42, 0.47] (value outside its CI)"),
+        ((1e-29, math.nan, math.nan), "0.00"),
+        ((math.nan, 0.1, 0.2), "n/a"),
+    ],
+)
+def test_figures_print_the_interval_the_scorecard_has(estimate, text):
+    from hdlearn.plotting.style import format_estimate
+
+    assert format_estimate(*estimate) == text

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from hdlearn.papers import PAPERS, figures
 
@@ -100,8 +101,11 @@ def test_every_figure_notebook_and_scorecard_exists(run):
                                       "THEORY-ONLY", "CHECK ok", "CHECK failed"}  # fmt: skip
     # computed verdicts: every identity holds exactly, and a claim on fewer than min_seeds
     # seeds (every depth claim at smoke scale: 2 seeds) is INCONCLUSIVE for that reason
-    checks = claims[claims["kind"] == "identity"]
+    checks = claims[claims["kind"] == "identity"].set_index("claim_id")
     assert len(checks) >= 4 and (checks["verdict"] == "CHECK ok").all()
+    config = yaml.safe_load((run["dir"] / "config" / "config.yaml").read_text())["scales"]
+    assert 0 <= checks.loc["TENS-5a", "value"] <= config["smoke"]["tensor"]["claims"]["exact_error"]
+    assert 0 <= checks.loc["SYM-5a", "value"] <= config["smoke"]["symmetry"]["claims"]["exact_max"]
     assert (results / "checks.txt").read_text().startswith(f"{len(checks)} identity checks ok")
     depth = claims[(claims["paper"] == "depth") & (claims["verdict"] == "INCONCLUSIVE")]
     assert len(depth) >= 5 and depth["reason"].str.startswith("CI too coarse: 2 seed(s)").all()

@@ -267,13 +267,21 @@ def final_targets():
 
 
 def report_stale_cells(scale):
-    """One line per paper whose finished cells ran other code than the current one. Their
-    paths go to results/<scale>/stale_cells.txt (removed when none are stale), which the
-    printed command hands to --forcerun (README, "Code changes and reruns")."""
-    lines, files = stale_report(
-        Path("results") / scale / "cells",
-        {paper: cells_of(scale, paper) for paper in papers_of(scale)},
-    )
+    """One line per paper (of the main run and of every replicate run on disk) whose finished
+    cells ran other code than the current one. Their paths go to
+    results/<scale>/stale_cells.txt (removed when none are stale), which the printed command
+    hands to --forcerun (README, "Code changes and reruns")."""
+    runs = [run_name(scale, j) for j in range(config["replicates"]["count"] + 1)]
+    lines, files = [], []
+    for run in runs:
+        if run != scale and not (Path("results") / run / "cells").is_dir():
+            continue
+        run_lines, run_files = stale_report(
+            Path("results") / run / "cells",
+            {paper: cells_of(run, paper) for paper in papers_of(run)},
+        )
+        lines += [line if run == scale else f"{run}: {line}" for line in run_lines]
+        files += run_files
     listing = Path("results") / scale / "stale_cells.txt"
     for line in lines:
         print(f"hdlearn: {line}", file=sys.stderr)

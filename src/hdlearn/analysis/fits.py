@@ -99,27 +99,42 @@ class Estimate:
 
 
 def unconditional_interval(samples: npt.ArrayLike, level: float) -> tuple[float, float]:
-    """The central percentile interval of ``samples`` at ``level``, counting an undefined (NaN)
-    resample against the claim on both sides.
+    """The central percentile interval of ``samples`` at ``level``, counting an undefined
+    resample (NaN, or an infinite statistic) against the claim on both sides.
 
-    The lower end is the ``(1 - level)/2`` quantile of the samples with every NaN set to
-    ``-inf``, the upper end the ``(1 + level)/2`` quantile with every NaN set to ``+inf``
-    (linearly interpolated quantiles, numpy's default; an end that touches an undefined
-    resample is infinite). With every sample finite this is the usual percentile interval
-    (Efron & Tibshirani 1993, ch. 13); unlike the interval of the finite samples alone it
-    never narrows when resamples are undefined, so an interval inside a region means that at
-    least ``level`` of *all* resamples were finite and inside it.
+    The lower end is the ``(1 - level)/2`` quantile of the samples with every non-finite one
+    set to ``-inf``, the upper end the ``(1 + level)/2`` quantile with every non-finite one
+    set to ``+inf`` (linearly interpolated quantiles, numpy's default; an end that touches an
+    undefined resample is infinite). With every sample finite this is the usual percentile
+    interval (Efron & Tibshirani 1993, ch. 13); unlike the interval of the finite samples
+    alone it never narrows when resamples are undefined, so an interval inside a region means
+    that at least ``level`` of *all* resamples were finite and inside it.
     """
     values = np.asarray(samples, dtype=np.float64)
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"samples must be a non-empty 1-D array, got shape {values.shape}")
     alpha = 1.0 - level
-    undefined = np.isnan(values)
+    if np.isfinite(values).all():
+        low, high = np.quantile(values, [alpha / 2.0, 1.0 - alpha / 2.0])
+        return float(low), float(high)
+    undefined = ~np.isfinite(values)
+    return (
+        _quantile(np.sort(np.where(undefined, -np.inf, values)), alpha / 2.0),
+        _quantile(np.sort(np.where(undefined, np.inf, values)), 1.0 - alpha / 2.0),
+    )
+
+
+def _quantile(ordered: np.ndarray, q: float) -> float:
+    """numpy's linear quantile of the sorted ``ordered``, infinite when it touches an
+    infinite sample (where numpy's interpolation would give ``inf - inf``)."""
+    h = (ordered.size - 1) * q
+    below, above = ordered[math.floor(h)], ordered[math.ceil(h)]
+    if below == -math.inf:
+        return -math.inf
+    if above == math.inf and (h != math.floor(h) or below == above):
+        return math.inf
     with np.errstate(invalid="ignore"):
-        low = float(np.quantile(np.where(undefined, -np.inf, values), alpha / 2.0))
-        high = float(np.quantile(np.where(undefined, np.inf, values), 1.0 - alpha / 2.0))
-    # interpolating next to an infinite sample gives inf - inf = NaN: that end is undefined
-    return (-math.inf if math.isnan(low) else low, math.inf if math.isnan(high) else high)
+        return float(np.quantile(ordered, q))
 
 
 def distinct_resamples(groups: int) -> int:
@@ -146,8 +161,8 @@ def bootstrap(
     string ``f"{group}#{k}"`` for the ``k``-th draw, so duplicated groups stay distinct.
 
     The interval is :func:`unconditional_interval` of all ``n_boot`` resampled statistics: a
-    resample where the statistic is undefined (NaN) is neither inside nor outside any region,
-    so it widens the interval to an infinite end once more than ``(1 - level)/2`` of the
+    resample where the statistic is undefined (not finite) is neither inside nor outside any
+    region, so it widens the interval to an infinite end once more than ``(1 - level)/2`` of the
     resamples are undefined. Deterministic for a fixed ``seed``. A statistic must not depend
     on the order or the names of the groups, only on which groups were drawn how often:
     resamples that draw the same multiset of groups are evaluated once.

@@ -126,9 +126,10 @@ class VerdictSettings:
 
 
 def decide(
-    estimate: Estimate, prediction: Prediction, n_seeds: int, min_seeds: int
+    estimate: Estimate, prediction: Prediction, n_seeds: int, min_seeds: int, level: float
 ) -> tuple[str, str]:
-    """``(verdict, reason)`` of a paper claim from its bootstrap (see the module docstring)."""
+    """``(verdict, reason)`` of a paper claim from its bootstrap at confidence ``level`` (see
+    the module docstring)."""
     value, low, high = estimate.value, estimate.ci_low, estimate.ci_high
     undefined = 1.0 - estimate.finite_fraction
     if n_seeds < min_seeds:
@@ -136,19 +137,23 @@ def decide(
             f"CI too coarse to decide: {n_seeds} seed(s) give "
             f"{distinct_resamples(n_seeds)} distinct resamples (min_seeds = {min_seeds})"
         )
-    if math.isnan(value):
+    if not math.isfinite(value):
         return INCONCLUSIVE, "statistic undefined on the run's data"
+    if math.isnan(low) or math.isnan(high):
+        return INCONCLUSIVE, "interval undefined"
     reasons = []
     if not low <= value <= high:
         reasons.append("point estimate outside its percentile interval: decided on the hull")
         low, high = min(low, value), max(high, value)
-    if math.isnan(low) or math.isnan(high):
-        return INCONCLUSIVE, "interval undefined"
-    if prediction.contains(low) and prediction.contains(high):
-        return PASS, "; ".join(reasons)
-    if high < prediction.low or low > prediction.high:
-        return FAIL, "; ".join(reasons)
-    if undefined > 0 and (math.isinf(low) or math.isinf(high)):
+    decided = "; ".join(reasons)
+    # the interval ends already count undefined resamples against the claim; the explicit
+    # fraction keeps the rule true for any estimate handed in
+    if estimate.finite_fraction >= level:
+        if prediction.contains(low) and prediction.contains(high):
+            return PASS, decided
+        if high < prediction.low or low > prediction.high:
+            return FAIL, decided
+    if undefined > 0 and (math.isinf(low) or math.isinf(high) or undefined > 1.0 - level):
         reasons.append(f"statistic undefined in {undefined:.0%} of the resamples")
     else:
         reasons.append("interval straddles the region's edge")
@@ -162,7 +167,10 @@ def evaluate(
     provenance: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
     """The claims-table row of ``claim`` on ``rows``; ``provenance`` is the claim's config
-    entry (``tag`` and ``ref``)."""
+    entry (``tag`` and ``ref``). Only the rows of the claim's own tables count (their
+    ``experiment`` column): its seeds are the seeds it rests on and the bootstrap resamples."""
+    if "experiment" in rows:
+        rows = rows[rows["experiment"].isin(claim.tables)]
     base = {
         "claim_id": claim.claim_id,
         "paper": claim.paper,
@@ -208,7 +216,9 @@ def evaluate(
         rows, claim.statistic, by="seed", n_boot=settings.bootstrap,
         seed=settings.bootstrap_seed, level=settings.confidence,
     )  # fmt: skip
-    verdict, reason = decide(estimate, claim.prediction, base["n_seeds"], settings.min_seeds)
+    verdict, reason = decide(
+        estimate, claim.prediction, base["n_seeds"], settings.min_seeds, settings.confidence
+    )
     inside = sum(1 for t in estimate.samples if claim.prediction.contains(t))
     return {
         **base, "value": estimate.value, "ci_low": estimate.ci_low, "ci_high": estimate.ci_high,
@@ -236,17 +246,19 @@ def scorecard(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
 
 
 def tallies(card: pd.DataFrame) -> tuple[str, str]:
-    """The scorecard's two tally lines: paper claims (identity checks excluded), then the
-    implementation's identity checks."""
-    claims = card[card["kind"] != IDENTITY]["verdict"].value_counts()
+    """The scorecard's two tally lines: the paper claims (those decided, then those no run at
+    this scale tests), then the implementation's identity checks."""
+    verdicts = card[card["kind"] != IDENTITY]["verdict"].value_counts()
     checks = card[card["kind"] == IDENTITY]["verdict"].value_counts()
-    shown = [v for v in CLAIM_VERDICTS if v in (PASS, FAIL, INCONCLUSIVE) or claims.get(v, 0)]
-    paper = ", ".join(f"{claims.get(v, 0)} {v}" for v in shown)
-    identity = ", ".join(f"{checks.get(v, 0)} {v}" for v in CHECK_VERDICTS)
-    return (
-        f"Paper claims ({int(claims.sum())}): {paper}",
-        f"Identity checks ({int(checks.sum())}): {identity}",
+    tested = [PASS, FAIL, INCONCLUSIVE]
+    line = f"Paper claims tested ({sum(verdicts.get(v, 0) for v in tested)}): " + ", ".join(
+        f"{verdicts.get(v, 0)} {v}" for v in tested
     )
+    untested = [f"{verdicts[v]} {v}" for v in (BELOW_SCALE, THEORY_ONLY) if verdicts.get(v, 0)]
+    if untested:
+        line += "; not tested at this scale: " + ", ".join(untested)
+    identity = ", ".join(f"{checks.get(v, 0)} {v}" for v in CHECK_VERDICTS)
+    return line, f"Identity checks ({int(checks.sum())}): {identity}"
 
 
 def _measured(row: Any) -> str:

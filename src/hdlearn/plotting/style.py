@@ -326,12 +326,16 @@ def claim(claims: pd.DataFrame, claim_id: str) -> ClaimRow:
 def format_estimate(
     value: float, ci_low: float = math.nan, ci_high: float = math.nan, fmt: str = ".2f"
 ) -> str:
-    """``1.23 [1.10, 1.40]``; ``1.23`` without a finite interval; ``n/a`` without a value."""
+    """``1.23 [1.10, 1.40]``; an end the bootstrap left open (too many undefined resamples)
+    prints as ``-inf`` / ``inf``; a value outside its own interval says so; ``1.23`` for a row
+    without an interval (an identity, a below-scale row); ``n/a`` without a value."""
     if not math.isfinite(value):
         return "n/a"
-    if math.isfinite(ci_low) and math.isfinite(ci_high):
-        return f"{value:{fmt}} [{ci_low:{fmt}}, {ci_high:{fmt}}]"
-    return f"{value:{fmt}}"
+    if math.isnan(ci_low) or math.isnan(ci_high):
+        return f"{value:{fmt}}"
+    ends = [f"{end:{fmt}}" if math.isfinite(end) else f"{end}" for end in (ci_low, ci_high)]
+    text = f"{value:{fmt}} [{ends[0]}, {ends[1]}]"
+    return text if ci_low <= value <= ci_high else f"{text} (value outside its CI)"
 
 
 def claim_label(

@@ -163,7 +163,7 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               precondition=_points("breaking", (k3, s["fc_over_conv_d"]),
                                    (conv3, s["fc_over_conv_d"])),
               variant=over(k3, conv3)),
-        claim("SYM-3a", "Depth 3 and 4 have the exponent of depth 2 (depth 2 is as powerful as "
+        claim("SYM-3a", "Deeper FC nets have the exponent of depth 2 (depth 2 is as powerful as "
               "any depth): spread of the slopes across depths on a common grid, worst k.",
               "max_k spread of slopes", lambda f: depth_slope_spread(f, learned),
               Prediction(high=s["depth_spread_max"]), ("depth",),
