@@ -184,4 +184,4 @@ def test_a_new_paper_runs_its_dag_at_smoke_scale(tmp_path):
     assert row["verdict"] == "PASS" and row["n_seeds"] == 5
     assert (repo / "results" / "smoke" / "figures" / "toy_means.png").stat().st_size > 5_000
     (cell,) = (repo / "results" / "smoke" / "cells" / "toy").glob("*.parquet")
-    assert len(pd.read_parquet(cell)) == 4
+    assert len(pd.read_parquet(cell)) == 5

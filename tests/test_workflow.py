@@ -108,11 +108,14 @@ def test_every_figure_notebook_and_scorecard_exists(run):
     assert 0 <= checks.loc["SYM-5a", "value"] <= config["smoke"]["symmetry"]["claims"]["exact_max"]
     assert (results / "checks.txt").read_text().startswith(f"{len(checks)} identity checks ok")
     depth = claims[(claims["paper"] == "depth") & (claims["verdict"] == "INCONCLUSIVE")]
-    assert len(depth) >= 5 and depth["reason"].str.startswith("CI too coarse: 2 seed(s)").all()
+    assert (
+        len(depth) >= 5
+        and depth["reason"].str.startswith("CI too coarse to decide: 2 seed(s)").all()
+    )
     assert (claims.loc[claims["verdict"] == "BELOW-SCALE", "reason"].str.len() > 10).all()
     assert set(claims["provenance"].dropna()) <= {"paper", "theory", "calibrated"}
     markdown = (results / "claims.md").read_text().splitlines()
-    assert markdown[2].startswith("**Paper claims (") and markdown[4].startswith(
+    assert markdown[2].startswith("**Paper claims tested (") and markdown[4].startswith(
         "**Identity checks ("
     )
     compute = pd.read_csv(results / "compute.csv")
@@ -125,8 +128,7 @@ def test_replication_target_plans_disjoint_replicates(run, tmp_path):
     and nothing of the main run (dry run: its cost is the main run's cells times count)."""
     override = tmp_path / "replicates.yaml"
     override.write_text("replicates: {count: 2, seed_stride: 1000}\n")
-    dry = _snakemake(run["dir"], "-n", "--configfile", str(override),
-                     "results/smoke/replication.md")  # fmt: skip
+    dry = _snakemake(run["dir"], "-n", f"--configfile={override}", "results/smoke/replication.md")
     outputs = [line.split()[-1] for line in dry.stdout.splitlines() if "output:" in line]
     main_cells = len(list((run["dir"] / "results" / "smoke" / "cells").rglob("*.parquet")))
     for j in (1, 2):
@@ -139,10 +141,8 @@ def test_replication_target_plans_disjoint_replicates(run, tmp_path):
 
 
 def test_second_invocation_has_nothing_to_do(run):
-    start = time.time()
     again = _snakemake(run["dir"], "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
-    assert time.time() - start < 15
 
 
 def test_changed_grid_value_reruns_only_dependent_cells(run, tmp_path):
