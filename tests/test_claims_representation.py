@@ -209,11 +209,11 @@ ALTERNATIVES = {
                lambda: frame(snr={1: 40.0, 2: 40.0, 4: 40.0})),
 }  # fmt: skip
 
-#: Alternatives at the edge of a claim's region: the claim cannot FAIL under them (issue 15).
-CANNOT_FAIL = {
-    "DLS-5c": "SNR(r_i)/SNR(r_i+1) >= 1 admits the flat SNR (ratio exactly 1) of the "
-    "alternative: the region needs a margin above 1",
-}
+#: Alternatives at the edge of a claim's region that its margin must catch.
+EDGE = {
+    "DLS-5c": ("a weak rank term: SNR ~ r^-0.2",
+               lambda: frame(snr={1: 40.0, 2: 40.0 * 2**-0.2, 4: 40.0 * 4**-0.2})),
+}  # fmt: skip
 
 
 def _where(f: pd.DataFrame, **equal) -> pd.Series:
@@ -347,21 +347,23 @@ def test_paper_world_passes(claim_id):
     assert row["n_seeds"] == len(SEEDS) and row["provenance"] and row["variant"]
 
 
-def _alternative_params():
-    for claim_id, (name, _) in ALTERNATIVES.items():
-        marks = []
-        if claim_id in CANNOT_FAIL:
-            marks = [pytest.mark.xfail(strict=True, reason=CANNOT_FAIL[claim_id])]
-        yield pytest.param(claim_id, id=f"{claim_id}: {name}", marks=marks)
-
-
-@pytest.mark.parametrize("claim_id", list(_alternative_params()))
+@pytest.mark.parametrize(
+    "claim_id", [pytest.param(c, id=f"{c}: {name}") for c, (name, _) in ALTERNATIVES.items()]
+)
 def test_alternative_fails(claim_id):
     row = _evaluate(claim_id, ALTERNATIVES[claim_id][1]())
     assert row["verdict"] == FAIL, row
 
 
-def test_snr_order_fails_when_the_snr_rises_with_r():
+@pytest.mark.parametrize(
+    "claim_id", [pytest.param(c, id=f"{c}: {name}") for c, (name, _) in EDGE.items()]
+)
+def test_alternative_at_the_edge_fails(claim_id):
+    row = _evaluate(claim_id, EDGE[claim_id][1]())
+    assert row["verdict"] == FAIL, row
+
+
+def test_snr_rank_exponent_fails_when_the_snr_rises_with_r():
     """DLS-5c's statistic can fail: an SNR that rises with r (the opposite of the r term)."""
     row = _evaluate("DLS-5c", frame(snr={1: 10.0, 2: 40.0, 4: 80.0}))
     assert row["verdict"] == FAIL, row

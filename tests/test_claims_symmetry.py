@@ -213,24 +213,17 @@ BELOW = {
     "SYM-4e": ({"grid": [10, 20]}, no("parity k=3", S["parity_over_stair_d"][1], "staircase")),
     "SYM-4f": (SMOKE_SIZED, no("staircase k=3", S["stair_learn_d_max"], "staircase")),
 }  # fmt: skip
-CONV_NEVER = "the conv net never learns"
-#: Alternatives a claim cannot FAIL under (issue 15): (name, world, why).
-NOT_FAILING = {
-    "SYM-2a": (CONV_NEVER, {"never": {CONV3: lambda i, d: True}}),
-    "SYM-2b": (CONV_NEVER, {"never": {CONV3: lambda i, d: True, CONV4: lambda i, d: True}}),
-    "SYM-2c": (CONV_NEVER, {"never": {CONV3: lambda i, d: True}}),
+#: (b) more alternatives, caught by a claim's conditions (the conv net must learn) or by the
+#: margin of its region above 1 (a tie is not an order, a constant gap does not grow).
+MORE_ALTERNATIVES = {
+    "SYM-2a": ("the conv net never learns", {"never": {CONV3: lambda i, d: True}}),
+    "SYM-2b": ("the conv net never learns",
+               {"never": {CONV3: lambda i, d: True, CONV4: lambda i, d: True}}),
+    "SYM-2c": ("the conv net never learns", {"never": {CONV3: lambda i, d: True}}),
     "SYM-4c": ("no ordering: the three targets cost the same",
                {"laws": {JUMP: LAWS[STAIR], P3: LAWS[STAIR]}}),
     "SYM-4e": ("the parity has the staircase's exponent (a constant gap)",
                {"laws": {P3: lambda d: 80 * d}}),
-}  # fmt: skip
-WHY = {
-    CONV_NEVER: "SYM-2a-2c never check that the conv net learned: censored conv medians make "
-                "the statistic NaN (INCONCLUSIVE), not FAIL (issue 15)",
-    "no ordering: the three targets cost the same": "the region min ratio >= 1 admits equal "
-                "costs (ratio exactly 1): the strict order of the statement is not tested",
-    "the parity has the staircase's exponent (a constant gap)": "the region growth >= 1 admits "
-                "a constant gap (growth exactly 1): 'the gap grows' is not tested",
 }  # fmt: skip
 
 
@@ -256,11 +249,26 @@ def test_the_alternative_fails(cid, world):
 
 
 @pytest.mark.parametrize(
-    ("cid", "world"), [pytest.param(c, w, id=f"{c}: {name}", marks=pytest.mark.xfail(
-        strict=True, reason=WHY[name])) for c, (name, w) in NOT_FAILING.items()],
+    ("cid", "world"), [pytest.param(c, w, id=f"{c}: {name}") for c, (name, w) in
+                       MORE_ALTERNATIVES.items()],
 )  # fmt: skip
-def test_the_alternative_the_claim_admits_fails(cid, world):
-    assert score(cid, **world)["verdict"] == FAIL
+def test_more_alternatives_fail(cid, world):
+    row = score(cid, **world)
+    assert row["verdict"] == FAIL, row
+
+
+def test_a_conv_net_that_never_learns_fails_on_its_condition():
+    """The slope itself is undefined (censored medians); the condition decides the FAIL."""
+    row = score("SYM-2a", never={CONV3: lambda i, d: True})
+    assert math.isnan(row["value"]) and "condition not met: min fraction learned" in row["reason"]
+    assert "min fraction learned (conv, parity k=3, d <= 80) = 0 [0, 0] >= 0.75: FAIL" in (
+        row["conditions"]
+    )
+
+
+def test_the_papers_world_meets_the_conditions():
+    row = score("SYM-2b")
+    assert row["conditions"].count(": PASS") == 2 and row["verdict"] == PASS, row
 
 
 @pytest.mark.parametrize("cid", IDENTITIES)

@@ -371,7 +371,7 @@ def test_statistics_on_synthetic_table():
         {("he3", 32): 0.3, ("he4", 32): 0.4}
     )
     assert dls.snr_by_rank(f, 4.0).to_dict() == pytest.approx({1: 80.0, 2: 40.0, 4: 10.0})
-    assert dls.snr_order(f, 4.0) == pytest.approx(2.0)
+    assert dls.snr_rank_exponent(f, 4.0) == pytest.approx(1.0)  # 80 -> 40 -> 10: a = 1, 2
     assert dls.dimensions(f, "alignment", "rho") == [16, 32, 64]
     assert dls.fig1_sizes(f, "ntk", 100, metric) == [3.5, 4.0]
     assert dls.transfer_grid_below(f, 1.0, 3.0, metric) == pytest.approx({0.0: 0.99, 1.0: 0.9})
@@ -563,7 +563,7 @@ def test_seed_means_and_thresholds_are_nan_strict():
     assert math.isnan(dls.threshold_n(curve, 0.6, True))
     snr = (f["experiment"] == "ablation") & (f["metric"] == "snr")
     f.loc[snr & (f["seed"] == 2) & (f["r"] == 4), "value"] = math.nan
-    assert math.isnan(dls.snr_order(f, 4.0))
+    assert math.isnan(dls.snr_rank_exponent(f, 4.0))
 
 
 def test_quadratic_level_and_target_text():

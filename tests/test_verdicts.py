@@ -16,8 +16,10 @@ from hdlearn.analysis.verdicts import (
     PASS,
     THEORY_ONLY,
     Claim,
+    Condition,
     Prediction,
     VerdictSettings,
+    conjunction,
     decide,
     evaluate,
     scorecard,
@@ -112,6 +114,48 @@ def test_diverged_seed_is_never_a_pass():
 def test_few_seeds_are_too_coarse():
     row = evaluate(_claim(), _rows([0.5] * 3), SETTINGS)
     assert row["verdict"] == INCONCLUSIVE and "too coarse" in row["reason"]
+
+
+def _max(f: pd.DataFrame) -> float:
+    return float(f["value"].max(skipna=False))
+
+
+@pytest.mark.parametrize(
+    ("main", "conditions", "expected"),
+    [
+        (PASS, [PASS, PASS], PASS),
+        (PASS, [FAIL], FAIL),
+        (INCONCLUSIVE, [FAIL], FAIL),
+        (FAIL, [PASS], FAIL),
+        (PASS, [INCONCLUSIVE], INCONCLUSIVE),
+        (INCONCLUSIVE, [PASS], INCONCLUSIVE),
+        (FAIL, [INCONCLUSIVE], FAIL),
+    ],
+)
+def test_a_claim_is_the_conjunction_of_its_conditions(main, conditions, expected):
+    decided = [(f"c{i}", v, f"c{i} text") for i, v in enumerate(conditions)]
+    verdict, reason = conjunction((main, ""), decided)
+    assert verdict == expected
+    if expected == FAIL and main != FAIL:
+        assert reason.startswith("condition not met: c")
+
+
+def test_conditions_are_bootstrapped_and_reported():
+    """The statistic alone (the mean) is inside; a presupposed condition (the largest value
+    stays below 0.8) decides: one seed at 0.95 FAILs it in every resample that draws it."""
+    claim = _claim(conditions=(Condition("max", _max, Prediction(high=0.8)),))
+    assert claim.describe_prediction() == "<= 0.75; and max <= 0.8"
+    ok = evaluate(claim, _rows([0.5] * 6), SETTINGS)
+    assert ok["verdict"] == PASS and ok["conditions"] == "max = 0.5 [0.5, 0.5] <= 0.8: PASS"
+    bad = evaluate(claim, _rows([0.5] * 5 + [0.95]), SETTINGS)
+    assert bad["value"] < 0.75 and bad["verdict"] == INCONCLUSIVE, bad  # 0.95 in most draws
+    assert "condition undecided: max" in bad["reason"]
+    worse = evaluate(claim, _rows([0.5, 0.5, 0.5, 0.95, 0.95, 0.95]), SETTINGS)
+    assert worse["verdict"] == FAIL and "condition not met: max" in worse["reason"], worse
+    coarse = evaluate(claim, _rows([0.5] * 3), SETTINGS)
+    assert coarse["verdict"] == INCONCLUSIVE and coarse["conditions"] == ""
+    with pytest.raises(ValueError, match="conditions"):
+        _claim(kind="identity", conditions=claim.conditions)
 
 
 def test_identity_and_below_scale_and_theory_rows():

@@ -19,6 +19,14 @@ Rows come in four kinds, and each kind has its own verdicts:
 
   A point estimate outside its own percentile interval (a statistic that is not smooth in the
   seeds, e.g. a minimum) is decided on the hull of both, and the reason says so.
+
+  A claim may presuppose further ``conditions`` (e.g. "breaking the symmetry removes the
+  cost" presupposes that the conv net learns at all; "the 3-layer threshold lies near 1.5"
+  presupposes that it lies before the kernel's): each is a statistic with its own region,
+  bootstrapped on the same resamples and decided by the same rule, and the claim is their
+  conjunction: FAIL when the main statistic or any condition FAILs, PASS when all PASS,
+  INCONCLUSIVE otherwise. So the alternative a condition names makes the claim FAIL where,
+  read alone, the main statistic would be undefined (INCONCLUSIVE) or would also admit it.
 * **Below scale**: a claim whose ``precondition`` is not met by this run's sizes (e.g. the
   paper's asymptotic regime needs a larger d than the run has) gets BELOW-SCALE with the
   reason computed from the rows; it is never PASS or FAIL.
@@ -51,8 +59,8 @@ CLAIM, IDENTITY = "claim", "identity"
 
 SCORECARD_COLUMNS = [
     "claim_id", "paper", "kind", "statement", "tables", "statistic", "value", "ci_low",
-    "ci_high", "prediction", "verdict", "reason", "provenance", "source", "variant", "n_seeds",
-    "finite_fraction", "inside_fraction",
+    "ci_high", "prediction", "verdict", "reason", "conditions", "provenance", "source",
+    "variant", "n_seeds", "finite_fraction", "inside_fraction",
 ]  # fmt: skip
 #: The columns of a paper's claims table: the scorecard's, then the bootstrap's bookkeeping
 #: (resamples drawn, resamples whose statistic was finite, distinct multisets of seeds drawn).
@@ -78,6 +86,20 @@ class Prediction:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """A statement a claim presupposes: ``statistic`` (rows -> number, like the claim's own)
+    must lie in ``prediction``. ``name`` says what it measures, e.g. ``"min fraction learned
+    (conv, k=3)"``."""
+
+    name: str
+    statistic: Callable[[pd.DataFrame], float]
+    prediction: Prediction
+
+    def describe(self) -> str:
+        return f"{self.name} {self.prediction.describe()}"
+
+
+@dataclass(frozen=True)
 class Claim:
     """One registry entry. ``statistic`` maps the paper's rows (all tables concatenated, with
     their ``experiment`` column) to a number; it is re-evaluated on seed resamples for the CI.
@@ -85,7 +107,9 @@ class Claim:
     ``precondition`` returns ``""`` when this run's rows can test the claim and otherwise the
     reason they cannot (then the verdict is BELOW-SCALE). ``variant`` says which variant of an
     experiment the statistic scores (width, pre-processing, budget set), as text built from
-    the same settings the statistic reads. ``kind`` is ``"claim"`` or ``"identity"``."""
+    the same settings the statistic reads. ``kind`` is ``"claim"`` or ``"identity"``.
+    ``conditions`` are the statements the claim presupposes (see the module docstring); a
+    paper claim only."""
 
     claim_id: str
     paper: str
@@ -100,10 +124,17 @@ class Claim:
     kind: str = CLAIM
     precondition: Callable[[pd.DataFrame], str] | None = None
     variant: str = ""
+    conditions: tuple[Condition, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in (CLAIM, IDENTITY):
             raise ValueError(f"{self.claim_id}: kind must be {CLAIM!r} or {IDENTITY!r}")
+        if self.conditions and self.kind != CLAIM:
+            raise ValueError(f"{self.claim_id}: only a paper claim can have conditions")
+
+    def describe_prediction(self) -> str:
+        """The region of the statistic, then every condition (``; and ...``)."""
+        return "; and ".join([self.prediction.describe(), *(c.describe() for c in self.conditions)])
 
 
 @dataclass(frozen=True)
@@ -178,7 +209,8 @@ def evaluate(
         "statement": claim.statement,
         "tables": ", ".join(claim.tables),
         "statistic": claim.statistic_name,
-        "prediction": claim.prediction.describe(),
+        "prediction": claim.describe_prediction(),
+        "conditions": "",
         "provenance": (provenance or {}).get("tag", ""),
         "source": (provenance or {}).get("ref", ""),
         "variant": claim.variant,
@@ -219,12 +251,55 @@ def evaluate(
     verdict, reason = decide(
         estimate, claim.prediction, base["n_seeds"], settings.min_seeds, settings.confidence
     )
+    # with fewer than min_seeds seeds nothing is decided, a condition neither
+    coarse = base["n_seeds"] < settings.min_seeds
+    conditions = () if coarse else claim.conditions
+    decided = [(c.name, *_decide_condition(c, rows, settings, base["n_seeds"])) for c in conditions]
+    verdict, reason = conjunction((verdict, reason), decided)
     inside = sum(1 for t in estimate.samples if claim.prediction.contains(t))
     return {
         **base, "value": estimate.value, "ci_low": estimate.ci_low, "ci_high": estimate.ci_high,
         "verdict": verdict, "reason": reason, **_bookkeeping(estimate),
+        "conditions": "; ".join(text for _, _, text in decided),
         "inside_fraction": inside / estimate.n_boot,
     }  # fmt: skip
+
+
+def _decide_condition(
+    condition: Condition, rows: pd.DataFrame, settings: VerdictSettings, n_seeds: int
+) -> tuple[str, str]:
+    """``(verdict, text)`` of one condition: bootstrapped on the claim's resamples (same seed,
+    same groups) and decided by :func:`decide`; ``text`` is ``name = value [CI] region:
+    verdict`` (with the reason when it is not a clean PASS/FAIL)."""
+    estimate = bootstrap(
+        rows, condition.statistic, by="seed", n_boot=settings.bootstrap,
+        seed=settings.bootstrap_seed, level=settings.confidence,
+    )  # fmt: skip
+    verdict, reason = decide(
+        estimate, condition.prediction, n_seeds, settings.min_seeds, settings.confidence
+    )
+    interval = f"{estimate.value:.3g} [{estimate.ci_low:.3g}, {estimate.ci_high:.3g}]"
+    text = f"{condition.name} = {interval} {condition.prediction.describe()}: {verdict}"
+    return verdict, f"{text} ({reason})" if reason else text
+
+
+def conjunction(
+    main: tuple[str, str], conditions: Sequence[tuple[str, str, str]]
+) -> tuple[str, str]:
+    """The verdict of a claim and of the conditions it presupposes: FAIL when any part FAILs,
+    PASS when every part PASSes, INCONCLUSIVE otherwise. ``main`` is the claim's own
+    ``(verdict, reason)``, each condition ``(name, verdict, text)``; the reason adds the
+    conditions that decided the verdict, by name."""
+    verdict, reason = main
+    verdicts = [verdict, *(v for _, v, _ in conditions)]
+    parts = [reason] if reason else []
+    if FAIL in verdicts:
+        parts += [f"condition not met: {name}" for name, v, _ in conditions if v == FAIL]
+        return FAIL, "; ".join(parts)
+    if all(v == PASS for v in verdicts):
+        return PASS, "; ".join(parts)
+    parts += [f"condition undecided: {name}" for name, v, _ in conditions if v != PASS]
+    return INCONCLUSIVE, "; ".join(parts)
 
 
 def _bookkeeping(estimate: Estimate | None) -> dict[str, object]:
@@ -288,6 +363,8 @@ def to_markdown(card: pd.DataFrame, title: str) -> str:
         statement = str(row.statement)
         if row.variant:
             statement += f" *Scored: {row.variant}.*"
+        if row.conditions:
+            statement += f" *Conditions: {row.conditions}.*"
         if row.reason:
             statement += f" *Why: {row.reason}.*"
         cells = [f"{row.statistic} {row.prediction}", str(row.provenance or "-"), statement]

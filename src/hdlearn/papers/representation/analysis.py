@@ -260,15 +260,21 @@ def snr_by_rank(frame: pd.DataFrame, factor: float) -> pd.Series:
     return strict_groups(rows.groupby("r")["value"], "mean").sort_index()
 
 
-def snr_order(frame: pd.DataFrame, factor: float) -> float:
-    """min over consecutive ranks of ``SNR(r_i)/SNR(r_{i+1})`` at ``n = factor d^2``
-    (:func:`snr_by_rank`): above 1 iff the per-direction SNR falls strictly with ``r``; NaN
-    with fewer than two ranks."""
+def snr_rank_exponent(frame: pd.DataFrame, factor: float) -> float:
+    """min over consecutive ranks of the local exponent ``a_i = ln(SNR(r_i)/SNR(r_{i+1})) /
+    ln(r_{i+1}/r_i)`` of ``SNR ~ r^-a`` at ``n = factor d^2`` (:func:`snr_by_rank`). Thm 1's
+    ``n >~ d^2 r kappa^2`` term puts the per-direction signal power at ``1/r`` of the total
+    (``a = 1``); an SNR that does not depend on ``r`` has ``a = 0``, whatever the rank grid.
+    NaN with fewer than two ranks or a non-positive SNR."""
     means = snr_by_rank(frame, factor)
     if len(means) < 2:
         return math.nan
-    values = means.to_numpy(float)
-    return strict_min(values[:-1] / values[1:])
+    values, ranks = means.to_numpy(float), means.index.to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponents = np.log(values[:-1] / values[1:]) / np.log(ranks[1:] / ranks[:-1])
+    if not (values > 0).all():
+        return math.nan
+    return strict_min(exponents)
 
 
 # --------------------------------------------------------------------------- targets

@@ -200,6 +200,38 @@ def crossover_exponent(frame: pd.DataFrame, width: float, level: float,
     return loglog_slope(rc["n_per_d"].to_numpy(float), rc["r_c"].to_numpy(float))[0]
 
 
+def budget_exponents(frame: pd.DataFrame, width: float, level: float,
+                     max_n_over_d3: float) -> pd.Series:  # fmt: skip
+    """Per budget family (``quadratic``: ``n = C d^2``, ``half_d3``: ``n = D3/2``), the slope
+    of ``ln r_c`` against ``ln(n/d)`` across the dimensions where it is sample-limited, for the
+    families with two or more values of ``n/d``; NaN for a family with a NaN ``r_c``. The
+    sample limit ``n ~ c r d`` gives 1 in every family; the ``d^1.5`` barrier ``r_c ~ d^1.5``
+    gives 1.5 at ``n = C d^2`` (``n/d ~ d``) and about 0.75-0.8 at ``n = D3/2``
+    (``n/d ~ d^2/12``), which a slope pooled over the families averages back to about 1."""
+    rc = crossover_ranks(frame, width, level, max_n_over_d3)
+    out = {}
+    for budget, family in rc.groupby("budget") if len(rc) else ():
+        if family["n_per_d"].nunique() < 2:
+            continue
+        if family["r_c"].isna().any():
+            out[budget] = math.nan
+            continue
+        x, y = family["n_per_d"].to_numpy(float), family["r_c"].to_numpy(float)
+        out[budget] = loglog_slope(x, y)[0]
+    return pd.Series(out, dtype=float).sort_index()
+
+
+def budget_exponent_deviation(frame: pd.DataFrame, width: float, level: float,
+                              max_n_over_d3: float) -> float:  # fmt: skip
+    """``max |kappa_b - 1|`` over the budget families of :func:`budget_exponents` (NaN-strict;
+    NaN when no family has two values of ``n/d``): 0 for the sample limit, 0.5 for the
+    barrier (its ``n = C d^2`` family)."""
+    exponents = budget_exponents(frame, width, level, max_n_over_d3)
+    if exponents.empty:
+        return math.nan
+    return strict_max((exponents - 1.0).abs())
+
+
 # ----------------------------------------------------------------------------- TENS-3
 
 

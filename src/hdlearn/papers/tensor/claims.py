@@ -28,7 +28,10 @@ of rows:
   ``m = overfit_width_factor r`` student at the budgets ``n <= overfit_max_n_over_d3 D3``
   where least squares cannot interpolate either (their ``variant`` says so), and TENS-2d fits
   ``ln r_c`` against ``ln(n/d)`` over all those budgets (the sample limit ``n ~ c r d`` gives
-  slope 1; the README's tensor notes say why).
+  slope 1; the README's tensor notes say why). Pooled over the two budget families, the
+  ``d^1.5`` barrier gives about 0.9 as well (1.5 at ``n = C d^2``, about 0.8 at ``n = D3/2``),
+  so TENS-2d presupposes the slope of each family with two values of ``n/d`` within
+  ``crossover_budget_tolerance`` of 1 (a ``Condition``).
 """
 
 from __future__ import annotations
@@ -38,12 +41,13 @@ from typing import Any
 
 import pandas as pd
 
-from hdlearn.analysis.verdicts import IDENTITY, Claim, Prediction
+from hdlearn.analysis.verdicts import IDENTITY, Claim, Condition, Prediction
 from hdlearn.papers.tensor.analysis import (
     CUBIC_EXPERIMENTS,
     barrier_exponent,
     barrier_precondition,
     barrier_rho,
+    budget_exponent_deviation,
     control_worst,
     crossover_exponent,
     crossover_precondition,
@@ -138,7 +142,11 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               f"kappa of r_c vs n/d (error > {level:g})",
               lambda f: crossover_exponent(f, over_width, level, over_n),
               Prediction(k_low, k_high), note=sample_limited, variant=over_variant,
-              precondition=lambda f: crossover_precondition(f, over_width, over_n)),
+              precondition=lambda f: crossover_precondition(f, over_width, over_n),
+              conditions=(Condition(
+                  "max over budget families |kappa_b - 1|",
+                  lambda f: budget_exponent_deviation(f, over_width, level, over_n),
+                  Prediction(high=s["crossover_budget_tolerance"])),)),
         claim("TENS-3a", f"Population GD (tensor decomposition) recovers the weights for "
               f"r <= {s['recover_rho']:g} d^1.5 at every d.", ("population",),
               "min frac(ov > 0.9)", lambda f: recovery_at_small_rank(f, s["recover_rho"]),
