@@ -261,8 +261,9 @@ def test_a_conv_net_that_never_learns_fails_on_its_condition():
     """The slope itself is undefined (censored medians); the condition decides the FAIL."""
     row = score("SYM-2a", never={CONV3: lambda i, d: True})
     assert math.isnan(row["value"]) and "condition not met: min fraction learned" in row["reason"]
-    assert "min fraction learned (conv, parity k=3, d <= 80) = 0 [0, 0] >= 0.75: FAIL" in (
-        row["conditions"]
+    assert (
+        "min fraction learned (conv, parity k=3, d <= 80) = 0 [0, 0] >= 0.75: FAIL"
+        in (row["conditions"])
     )
 
 

@@ -286,6 +286,8 @@ CASES = {
         ("least squares learns from n <= D3/2", _least_squares(short=0.05)),
     ),
 }
+
+
 def test_tens_2d_catches_the_barrier_on_its_condition():
     """The pooled slope of the d^1.5 barrier (0.92) lies inside [0.7, 1.4]: the claim FAILs
     on its condition, the n = C d^2 family alone rising like (n/d)^1.5."""
