@@ -22,6 +22,14 @@ CURVES = {
 OVERLAP_W = [0.40, 0.40, 0.42, 0.55, 0.70, 0.80, 0.84]
 OVERLAP_H = [0.03, 0.03, 0.05, 0.10, 0.20, 0.25, 0.28]
 VAR_Y = 0.60
+#: layer-wise M_W over training per dynamics kappa: (stage, cumulative epoch, value); epoch 2 ends
+#: stage 1 and is logged by both stages
+DYNAMICS_W = {
+    1.2: [("layer1", 0, 0.40), ("layer1", 1, 0.45), ("layer1", 2, 0.42), ("layer2", 2, 0.42),
+          ("layer2", 3, 0.41)],
+    2.0: [("layer1", 0, 0.40), ("layer1", 1, 0.50), ("layer1", 2, 0.70), ("layer2", 2, 0.70),
+          ("layer2", 3, 0.80)],
+}  # fmt: skip
 
 
 def _row(experiment, learner, d, kappa, seed, metric, value, variant="default"):
@@ -31,7 +39,7 @@ def _row(experiment, learner, d, kappa, seed, metric, value, variant="default"):
 
 
 def synthetic_tables(d=32):
-    sweep, ablation, levels = [], [], []
+    sweep, ablation, levels, dynamics = [], [], [], []
     for seed, shift in zip(range(3), (0.0, -0.01, 0.01), strict=True):
         levels += [
             _row("levels", "reference", d, math.nan, seed, "var_y", VAR_Y + shift),
@@ -49,7 +57,12 @@ def synthetic_tables(d=32):
             for variant, factor in (("default", 1.0), ("reinit", 1.1), ("fresh_batches", 0.95)):
                 ablation.append(_row("ablation", "three_layer_layerwise", d, kappa, seed,
                                      "test_mse", base * factor, variant))  # fmt: skip
-    frames = {"sweep": sweep, "ablation": ablation, "levels": levels}
+        for kappa, points in DYNAMICS_W.items():
+            for stage, epoch, value in points:
+                row = _row("dynamics", "three_layer_layerwise", d, kappa, seed, "overlap_W",
+                           value + shift)  # fmt: skip
+                dynamics.append({**row, "stage": stage, "epoch": float(epoch)})
+    frames = {"sweep": sweep, "ablation": ablation, "levels": levels, "dynamics": dynamics}
     return {name: pd.DataFrame(rows) for name, rows in frames.items()}
 
 
@@ -75,6 +88,26 @@ def test_depth_statistics_exact_values():
     assert depth_analysis.ablation_change(frame, 1.8, "fresh_batches") == pytest.approx(0.05)
     assert math.isnan(depth_analysis.ablation_change(frame, 1.8, "no_such_variant"))
     assert depth_analysis.error_vs_quartic(frame) == pytest.approx(1.2)
+    # the kernel's midpoint (0.60 + 0.33) / 2 = 0.465 between 1.6 (0.55) and 1.8 (0.45)
+    krr = depth_analysis.learner_threshold(frame, "krr")
+    assert krr == pytest.approx(1.6 + 0.2 * 0.085 / 0.10)
+    lead = depth_analysis.kernel_lead(frame, depth_analysis.layerwise_threshold)
+    assert lead == pytest.approx(krr - (1.6 + 0.2 * 0.04 / 0.15))
+
+
+def test_dynamics_statistics_exact_values():
+    frame = depth_claims.select_rows(synthetic_tables())
+    lw = "three_layer_layerwise"
+    curve = depth_analysis.dynamics_curve(frame, lw, 2.0, "overlap_W")
+    assert curve.to_dict() == pytest.approx({0.0: 0.40, 1.0: 0.50, 2.0: 0.70, 3.0: 0.80})
+    assert depth_analysis.dynamics_departure(frame, lw, 1.2, "overlap_W") == pytest.approx(0.05)
+    assert depth_analysis.dynamics_growth(frame, lw, 2.0, "overlap_W") == pytest.approx(0.40)
+    assert depth_analysis.dynamics_peak(frame, lw, 1.2, "overlap_W") == pytest.approx(0.45)
+    assert depth_analysis.dynamics_curve(frame, lw, 1.6, "overlap_W").empty
+    assert math.isnan(depth_analysis.dynamics_growth(frame, lw, 1.6, "overlap_W"))
+    frame.loc[(frame["experiment"] == "dynamics") & (frame["epoch"] == 1.0)
+              & (frame["seed"] == 1) & (frame["kappa"] == 1.2), "value"] = math.nan  # fmt: skip
+    assert math.isnan(depth_analysis.dynamics_departure(frame, lw, 1.2, "overlap_W"))
 
 
 def test_collapse_slope_recovers_planted_exponent():

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import pytest
@@ -103,6 +103,11 @@ def m_h_floor(d: int) -> float:
     return 0.03
 
 
+#: The paper's Fig. 9: below threshold the overlaps barely move, above it they grow.
+DYNAMICS = {1.2: (0.03, 0.01), 2.0: (0.40, 0.20)}
+CHECKPOINTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)  # cumulative epochs; 4.0 ends stage 1 (logged twice)
+
+
 @dataclass(frozen=True)
 class World:
     """Median curves per learner (functions of ``d, kappa``), ablation factors and levels."""
@@ -112,6 +117,8 @@ class World:
     overlap_h: Mapping[str, Curve]
     ablation: Mapping[str, float]
     level_deg4: float = LEVEL_DEG4
+    #: per dynamics kappa, the layer-wise net's (M_W, M_h) growth over training (Fig. 9)
+    growth: Mapping[float, tuple[float, float]] = field(default_factory=lambda: DYNAMICS)
 
     def but(self, part: str, changes: Mapping[str, object]) -> World:
         """This world with the entries ``changes`` of its mapping ``part`` replaced."""
@@ -158,7 +165,18 @@ def tables(
             for variant, factor in world.ablation.items():
                 ablation.append(_row("ablation", LAYERWISE, ds[-1], kappa, seed, "test_mse",
                                      err * factor, variant))  # fmt: skip
-    frames = {"sweep": sweep, "ablation": ablation, "levels": levels}
+    dynamics = []
+    for seed, shift in zip(SEEDS, SHIFTS, strict=True):
+        for kappa, (w_gain, h_gain) in world.growth.items():
+            for stage, epochs in (("layer1", CHECKPOINTS[:4]), ("layer2", CHECKPOINTS[3:])):
+                for epoch in epochs:
+                    t, d = epoch / CHECKPOINTS[-1], ds[-1]
+                    for metric, value in (("overlap_W", random_w(d) + w_gain * t),
+                                          ("overlap_h", m_h_floor(d) + h_gain * t)):  # fmt: skip
+                        row = _row("dynamics", LAYERWISE, ds[-1], kappa, seed, metric,
+                                   value + shift)  # fmt: skip
+                        dynamics.append({**row, "stage": stage, "epoch": epoch})
+    frames = {"sweep": sweep, "ablation": ablation, "levels": levels, "dynamics": dynamics}
     return depth_claims.select_rows({name: pd.DataFrame(rows) for name, rows in frames.items()})
 
 
@@ -228,6 +246,14 @@ ALTERNATIVES = [
      PAPER.but("ablation", {FRESH: 1.6})),
     ("DEPTH-7a", "the 3-layer net stops at 1.5 L4, above the best 2-layer level",
      PAPER.but("errors", {LAYERWISE: drop(KAPPA_C, 1.5 * LEVEL_DEG4)})),
+    ("DEPTH-8a", "the first layer aligns already below threshold: M_W grows by 0.4 at 1.2",
+     replace(PAPER, growth={**DYNAMICS, 1.2: (0.40, 0.01)})),
+    ("DEPTH-8b", "M_h grows below threshold",
+     replace(PAPER, growth={**DYNAMICS, 1.2: (0.03, 0.25)})),
+    ("DEPTH-8c", "M_W never grows above threshold",
+     replace(PAPER, growth={**DYNAMICS, 2.0: (0.03, 0.20)})),
+    ("DEPTH-8d", "M_h never grows above threshold",
+     replace(PAPER, growth={**DYNAMICS, 2.0: (0.40, 0.02)})),
     ("DEPTH-7b", "n_c ~ d^2, the kernel's scaling (slope 2)",
      PAPER.but("errors", {LAYERWISE: drop(_kernel_scaling, 0.08)})),
 ]  # fmt: skip
@@ -268,6 +294,10 @@ BELOW = [
     ("DEPTH-6b", {"ablation_kappas": tuple(k for k in ABLATION_KAPPAS if k < S["ablation_kappa"])},
      f"no ablation kappa >= {S['ablation_kappa']:g}"),
     ("DEPTH-7a", {"ds": DEFAULT_D}, f"largest d of the run is {DEFAULT_D[-1]} < {D_PAPER}"),
+    *((cid, {"world": replace(PAPER, growth={k: g for k, g in DYNAMICS.items() if k != kappa})},
+       f"no dynamics run of {LAYERWISE} at kappa = {kappa:g}")
+      for cid, kappa in (("DEPTH-8a", 1.2), ("DEPTH-8b", 1.2), ("DEPTH-8c", 2.0),
+                         ("DEPTH-8d", 2.0))),
     ("DEPTH-7b", {"ds": DEFAULT_D}, f"largest d of the run is {DEFAULT_D[-1]} < {D_PAPER}, the "
      f"paper's d; d_max/d_min of the fit is {DEFAULT_D[-1]}/{DEFAULT_D[0]} = "
      f"{DEFAULT_D[-1] / DEFAULT_D[0]:.3g} < {D_RATIO:g}"),
@@ -280,7 +310,8 @@ BELOW = [
 def test_regime_absent_is_below_scale(cid, grid, reason):
     """(b) A run whose grid lacks the claim's regime (the "(paper scale)" rows at the default
     scale's d): BELOW-SCALE with the reason computed from the rows, never PASS or FAIL."""
-    row = _evaluate(cid, tables(PAPER, **{"ds": _sizes(cid), **grid}))
+    sizes = {"ds": _sizes(cid), **grid}
+    row = _evaluate(cid, tables(sizes.pop("world", PAPER), **sizes))
     assert row["verdict"] == BELOW_SCALE and reason in row["reason"], row
 
 
@@ -301,6 +332,10 @@ DIVERGED = {
     "DEPTH-6b": {"experiment": "ablation", "variant": FRESH, "kappa": 2.2},
     "DEPTH-7a": {"experiment": "levels", "metric": "level_deg4"},
     "DEPTH-7b": {"learner": LAYERWISE, "metric": "test_mse", "d": PAPER_D[1], "kappa": 1.6},
+    "DEPTH-8a": {"experiment": "dynamics", "metric": "overlap_W", "kappa": 1.2, "epoch": 2.0},
+    "DEPTH-8b": {"experiment": "dynamics", "metric": "overlap_h", "kappa": 1.2, "epoch": 16.0},
+    "DEPTH-8c": {"experiment": "dynamics", "metric": "overlap_W", "kappa": 2.0, "epoch": 0.0},
+    "DEPTH-8d": {"experiment": "dynamics", "metric": "overlap_h", "kappa": 2.0, "epoch": 16.0},
 }
 
 

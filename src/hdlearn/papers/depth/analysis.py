@@ -203,6 +203,44 @@ def overlap_midpoint(frame: pd.DataFrame, metric: str) -> float:
     return curve_crossing(-curve, -0.5 * (curve.iloc[0] + curve.iloc[-1]))
 
 
+def dynamics_curve(frame: pd.DataFrame, learner: str, kappa: float, metric: str) -> pd.Series:
+    """Median over seeds of ``metric`` at every checkpoint of the ``dynamics`` run of
+    ``learner`` at ``kappa`` and its largest ``d``, indexed by the cumulative epoch (a
+    checkpoint at a stage boundary, logged by both stages, is one model: one point); empty
+    when the run has no such curve, NaN-strict."""
+    rows = experiment_rows(frame, "dynamics")
+    at = (rows["learner"] == learner) & ((rows["kappa"] - kappa).abs() < KAPPA_TOL)
+    rows = rows[at & (rows["stage"] != "final") & (rows["metric"] == metric)]
+    if rows.empty:
+        return pd.Series(dtype=float)
+    rows = rows[rows["d"] == rows["d"].max()]
+    per_seed = strict_groups(rows.groupby(["seed", "epoch"])["value"], "mean")
+    return strict_groups(per_seed.groupby(level="epoch"), "median").sort_index()
+
+
+def dynamics_departure(frame: pd.DataFrame, learner: str, kappa: float, metric: str) -> float:
+    """``max_t median(metric)(t) - median(metric)(0)``: how far an overlap ever moves above
+    its value at initialisation during training (Fig. 9); NaN without a curve."""
+    curve = dynamics_curve(frame, learner, kappa, metric)
+    if len(curve) < 2:
+        return math.nan
+    return strict_max(curve) - float(curve.iloc[0])
+
+
+def dynamics_growth(frame: pd.DataFrame, learner: str, kappa: float, metric: str) -> float:
+    """``median(metric)(end) - median(metric)(0)``: the overlap's growth over training."""
+    curve = dynamics_curve(frame, learner, kappa, metric)
+    if len(curve) < 2:
+        return math.nan
+    return float(curve.iloc[-1]) - float(curve.iloc[0])
+
+
+def dynamics_peak(frame: pd.DataFrame, learner: str, kappa: float, metric: str) -> float:
+    """``max_t median(metric)(t)``: the overlap's largest value during training."""
+    curve = dynamics_curve(frame, learner, kappa, metric)
+    return strict_max(curve) if len(curve) else math.nan
+
+
 def ablation_change(frame: pd.DataFrame, kappa_min: float, variant: str) -> float:
     """max over d and kappa >= ``kappa_min`` of |E_variant - E_default| / E_default (medians;
     NaN when any of them is NaN or a cell of one variant lacks its counterpart)."""

@@ -7,7 +7,9 @@ The thresholds come from the config (``scales.<scale>.depth.claims``). All are p
 (no implementation identities). Preconditions make a claim BELOW-SCALE when the run's grid
 lacks its regime: a kappa below threshold, a kappa grid reaching past the predicted range on
 both sides (else ``kappa_c``, which lies on the grid, could not fall outside it), an ablation
-kappa above threshold, and for the "(paper scale)" claims the paper's dimension ``d``.
+kappa above threshold, a dynamics run at the claim's kappa, and for the "(paper scale)"
+claims the paper's dimension ``d``. DEPTH-8 reads the ``dynamics`` table (Fig. 9): every
+checkpoint of training, not only its end.
 
 The threshold claims DEPTH-3, 5e and 5f presuppose that the 3-layer net's onset comes before
 the quadratic kernel's (a ``Condition``: ``kappa_c(KRR) - onset >= kernel_lead_min``): at a
@@ -35,6 +37,10 @@ from hdlearn.papers.depth.analysis import (
     ablation_change,
     below_threshold_ratio,
     collapse_slope_statistic,
+    dynamics_curve,
+    dynamics_departure,
+    dynamics_growth,
+    dynamics_peak,
     error_ratio,
     error_vs_quartic,
     experiment_rows,
@@ -49,7 +55,7 @@ from hdlearn.papers.depth.analysis import (
 )
 
 PAPER = "depth"
-TABLES = ("sweep", "ablation", "levels")
+TABLES = ("sweep", "ablation", "levels", "dynamics")
 Precondition = Callable[[pd.DataFrame], str]
 
 
@@ -104,6 +110,17 @@ def spans(low: float, high: float) -> Precondition:
     return check
 
 
+def dynamics_run(kappa: float) -> Precondition:
+    """The ``dynamics`` table has the layer-wise net's run at ``kappa``."""
+
+    def check(frame: pd.DataFrame) -> str:
+        if len(dynamics_curve(frame, LAYERWISE, kappa, "overlap_W")) >= 2:
+            return ""
+        return f"no dynamics run of {LAYERWISE} at kappa = {kappa:g} in this run"
+
+    return check
+
+
 def paper_scale(d_paper: int, d_ratio: float | None = None) -> Precondition:
     """The sweep's largest ``d`` is at least the paper's ``d_paper`` and, for a fit across
     dimensions, ``d_max / d_min >= d_ratio``."""
@@ -140,6 +157,16 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
         return Claim(cid, PAPER, statement, tables, name, statistic, prediction,
                      precondition=precondition, variant=variant,
                      conditions=conditions)  # fmt: skip
+
+    above = s["dynamics_above_kappa"]
+
+    def dynamics(cid, kappa, statement, name, statistic, metric, prediction):
+        """A Fig. 9 claim on the layer-wise net's overlap ``metric`` over training at
+        ``kappa`` (the dynamics table; medians over seeds at every checkpoint)."""
+        return claim(cid, statement, f"{name} (kappa={kappa:g})",
+                     lambda f: statistic(f, LAYERWISE, kappa, metric), prediction, ("dynamics",),
+                     f"{LAYERWISE}, dynamics run at kappa = {kappa:g}, largest d ({JOINT} not "
+                     "scored)", dynamics_run(kappa))  # fmt: skip
 
     def before_kernel(name: str, onset: Callable[[pd.DataFrame], float]) -> tuple[Condition]:
         """The onset comes before the kernel's (the mechanism, not only a finite-size shift
@@ -221,10 +248,25 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               Prediction(slope - tol, slope + tol), with_levels,
               f"{LAYERWISE}, every d of the sweep, default protocol",
               paper_scale(s["paper_scale_d"], s["slope_d_ratio"])),
+        dynamics("DEPTH-8a", below, f"Below threshold (kappa = {below:g}) M_W never leaves its "
+                 "value at initialisation during training (Fig. 9 left).",
+                 "max_t M_W(t) - M_W(0)", dynamics_departure, "overlap_W",
+                 Prediction(high=s["dynamics_stay_tolerance"])),
+        dynamics("DEPTH-8b", below, f"... and M_h stays about 0 (kappa = {below:g}).",
+                 "max_t M_h(t)", dynamics_peak, "overlap_h",
+                 Prediction(high=s["dynamics_stay_tolerance"])),
+        dynamics("DEPTH-8c", above, f"Above threshold (kappa = {above:g}) M_W grows during "
+                 "training (Fig. 9 right).", "M_W(end) - M_W(0)", dynamics_growth, "overlap_W",
+                 Prediction(low=s["dynamics_w_growth"])),
+        dynamics("DEPTH-8d", above, f"... and so does M_h (kappa = {above:g}).",
+                 "M_h(end) - M_h(0)", dynamics_growth, "overlap_h",
+                 Prediction(low=s["dynamics_h_growth"])),
     ]  # fmt: skip
 
 
 def select_rows(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """The rows every statistic needs (final measurements only), from the paper's tables."""
-    frames = [tables[name][tables[name]["stage"] == "final"] for name in TABLES]
+    """The rows every statistic needs, from the paper's tables: final measurements, and every
+    checkpoint of the dynamics runs (DEPTH-8)."""
+    frames = [tables[name] if name == "dynamics" else tables[name][tables[name]["stage"] == "final"]
+              for name in TABLES]  # fmt: skip
     return pd.concat(frames, ignore_index=True)
