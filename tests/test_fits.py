@@ -197,3 +197,23 @@ def test_unconditional_interval_treats_infinite_statistics_as_undefined() -> Non
     assert unconditional_interval([math.inf] * 10, 0.8) == (-math.inf, math.inf)
     samples = [-math.inf, *range(1, 10)]
     assert unconditional_interval(samples, 0.6) == pytest.approx((1.8, 8.2), rel=1e-12)
+
+
+def test_bootstrap_keeps_rows_without_a_group_in_every_resample() -> None:
+    """Rows with no seed (a paper's digitised values) are constants: never resampled, never a
+    group, present in every resample."""
+    seeds = pd.DataFrame({"seed": [0, 1, 2, 3, 4], "value": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    paper = pd.DataFrame({"seed": [math.nan], "value": [10.0]})
+    data = pd.concat([seeds, paper], ignore_index=True)
+    seen = []
+
+    def statistic(frame: pd.DataFrame) -> float:
+        constant = frame[frame["seed"].isna()]["value"]
+        seen.append(len(constant))
+        return float(frame.loc[frame["seed"].notna(), "value"].mean() - constant.sum())
+
+    estimate = bootstrap(data, statistic, by="seed", n_boot=50, seed=0, level=0.9)
+    assert set(seen) == {1} and estimate.value == pytest.approx(3.0 - 10.0)
+    plain = bootstrap(seeds, lambda f: float(f["value"].mean()), by="seed", n_boot=50, seed=0,
+                      level=0.9)  # fmt: skip
+    assert np.allclose(estimate.samples, plain.samples - 10.0)

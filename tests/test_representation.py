@@ -577,3 +577,56 @@ def test_quadratic_level_and_target_text():
     for style in (dls_plotting.METHOD_LABELS, dls_plotting.METHOD_COLORS,
                   dls_plotting.METHOD_MARKERS):  # fmt: skip
         assert set(style) == methods
+
+
+def test_fig1_reference_deviation_is_exact():
+    """Two common points; the worst is alg1 at log_d n = 3: |0.30 - 0.40| / (3 0.1 / sqrt(10)
+    + 0.05); a point below min_log_n and one the paper lacks are left out."""
+    rows = []
+    for log_n, ours, paper in ((2.0, 0.9, 0.2), (3.0, 0.30, 0.40), (3.5, 0.20, 0.21)):
+        for seed, shift in ((1, -0.01), (2, 0.0), (3, 0.01)):
+            rows.append(
+                {
+                    "experiment": "complexity",
+                    "method": "alg1",
+                    "d": 10,
+                    "m": 100,
+                    "log_n": log_n,
+                    "seed": seed,
+                    "metric": "risk",
+                    "value": ours + shift,
+                }
+            )
+        for metric, value in (("paper_risk_mean", paper), ("paper_risk_std", 0.1)):
+            rows.append(
+                {
+                    "experiment": "reference",
+                    "method": "alg1",
+                    "d": 10,
+                    "m": 100,
+                    "log_n": log_n,
+                    "seed": math.nan,
+                    "metric": metric,
+                    "value": value,
+                }
+            )
+    rows.append(
+        {
+            "experiment": "complexity",
+            "method": "rf",
+            "d": 10,
+            "m": 100,
+            "log_n": 3.0,
+            "seed": 1,
+            "metric": "risk",
+            "value": 0.7,
+        }
+    )
+    f = pd.DataFrame(rows)
+    points = dls.fig1_reference_points(f, "risk", 2.5)
+    assert list(points["log_n"]) == [3.0, 3.5] and list(points["method"]) == ["alg1", "alg1"]
+    tolerance = 3 * 0.1 / math.sqrt(10) + 0.05
+    value = dls.fig1_reference_deviation(f, "risk", 2.5, 10, 3.0, 0.05)
+    assert value == pytest.approx(0.10 / tolerance)
+    assert math.isnan(dls.fig1_reference_deviation(f[f["experiment"] != "reference"], "risk",
+                                                   2.5, 10, 3.0, 0.05))  # fmt: skip

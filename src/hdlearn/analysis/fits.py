@@ -166,12 +166,17 @@ def bootstrap(
     resamples are undefined. Deterministic for a fixed ``seed``. A statistic must not depend
     on the order or the names of the groups, only on which groups were drawn how often:
     resamples that draw the same multiset of groups are evaluated once.
+
+    Rows whose ``by`` is missing (NaN) belong to no group: they are constants of the
+    statistic (e.g. a paper's digitised values, which have no seeds), kept in every resample.
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie in (0, 1), got {level}")
     if n_boot < 1:
         raise ValueError(f"n_boot must be positive, got {n_boot}")
     value = float(statistic(data))
+    constant = data[data[by].isna()]
+    data = data[data[by].notna()]
     groups = np.unique(data[by].to_numpy())
     if groups.size == 0:
         raise ValueError(f"column {by!r} has no values to resample")
@@ -188,6 +193,8 @@ def bootstrap(
             labels = np.repeat([f"{groups[j]}#{k}" for k, j in enumerate(draw)], sizes[draw])
             sample = data.iloc[rows].reset_index(drop=True)
             sample[by] = labels
+            if len(constant):
+                sample = pd.concat([sample, constant], ignore_index=True)
             memo[key] = float(statistic(sample))
         resampled[b] = memo[key]
     low, high = unconditional_interval(resampled, level)

@@ -31,7 +31,13 @@ import numpy as np
 import pandas as pd
 
 from hdlearn.analysis.fits import first_crossing, loglog_slope
-from hdlearn.analysis.strict import strict_groups, strict_mean, strict_min, strict_spread
+from hdlearn.analysis.strict import (
+    strict_groups,
+    strict_max,
+    strict_mean,
+    strict_min,
+    strict_spread,
+)
 from hdlearn.sizes import factor_samples, power_samples
 
 
@@ -75,6 +81,44 @@ def fig1_risk(frame: pd.DataFrame, method: str, m: int, log_n: float, metric: st
     """Seed mean of :func:`fig1_values`; NaN when the run has no such point or when one of its
     seeds is NaN (pandas' mean would skip it)."""
     return strict_mean(fig1_values(frame, method, m, log_n, metric))
+
+
+#: The digitised Fig. 1 table's metrics (rows with no seed: constants of every bootstrap).
+REFERENCE_METRICS = ("paper_risk_mean", "paper_risk_std")
+
+
+def fig1_reference_points(frame: pd.DataFrame, metric: str, min_log_n: float) -> pd.DataFrame:
+    """The Fig. 1 points ``(method, m, log_n >= min_log_n)`` at the reference's ``d`` that both
+    our ``complexity`` run and the digitised paper values have, with columns ``ours`` (seed
+    mean of ``metric``, NaN-strict), ``paper`` and ``paper_std`` (per-seed std of the paper's
+    runs)."""
+    keys = ["method", "m", "log_n"]
+    ref = frame[frame["experiment"] == "reference"]
+    if ref.empty:
+        return pd.DataFrame(columns=[*keys, "ours", "paper", "paper_std"])
+    d = int(ref["d"].iloc[0])
+    paper = ref.pivot_table(index=keys, columns="metric", values="value", aggfunc="first")
+    ours = mean_at(frame, "complexity", metric, keys, d=d)
+    both = paper.join(ours.rename("ours"), how="inner").reset_index()
+    both = both[both["log_n"] >= min_log_n - 1e-9]
+    return both.rename(columns={"paper_risk_mean": "paper", "paper_risk_std": "paper_std"})[
+        [*keys, "ours", "paper", "paper_std"]
+    ]
+
+
+def fig1_reference_deviation(
+    frame: pd.DataFrame, metric: str, min_log_n: float, paper_seeds: int, sigmas: float,
+    slack: float,
+) -> float:  # fmt: skip
+    """``max |ours - paper| / (sigmas * paper_std / sqrt(paper_seeds) + slack)`` over
+    :func:`fig1_reference_points`: at most 1 when every point of our curves lies within
+    ``sigmas`` standard errors of the paper's mean (its error bars) plus ``slack``; our own
+    seed noise is the bootstrap's. NaN without a common point or with a NaN mean."""
+    points = fig1_reference_points(frame, metric, min_log_n)
+    if points.empty:
+        return math.nan
+    tolerance = sigmas * points["paper_std"] / math.sqrt(paper_seeds) + slack
+    return strict_max((points["ours"] - points["paper"]).abs() / tolerance)
 
 
 def fig1_sizes(frame: pd.DataFrame, method: str, m: int, metric: str) -> list[float]:

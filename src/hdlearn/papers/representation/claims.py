@@ -21,6 +21,7 @@ as ``claims.preprocess``), which set how the experiment's rows were made.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -30,10 +31,13 @@ from hdlearn.analysis.strict import strict_max, strict_min
 from hdlearn.analysis.verdicts import Claim, Prediction
 from hdlearn.papers.representation.analysis import (
     FIG1_KERNELS,
+    REFERENCE_METRICS,
     degenerate_rho,
     dimensions,
     fig1_kernel_min,
     fig1_ratio,
+    fig1_reference_deviation,
+    fig1_reference_points,
     fig1_risk,
     fig1_sizes,
     fig1_values,
@@ -53,7 +57,7 @@ from hdlearn.papers.representation.analysis import (
 )
 
 PAPER = "representation"
-TABLES = ("complexity", "alignment", "risk", "transfer", "ablation")
+TABLES = ("complexity", "reference", "alignment", "risk", "transfer", "ablation")
 METRICS = ("risk", "risk_plain", "risk_cvopt", "rho", "snr")
 #: DLS-3c: the kernels whose risk at ``n = risk_size_d2 d^2`` must stay high.
 RISK_KERNELS = ("rf", "krr")
@@ -130,7 +134,8 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
 
     def claim(cid, statement, name, statistic, prediction, table, precondition, variant,
               note=None) -> Claim:  # fmt: skip
-        return Claim(cid, PAPER, statement, (table,), name, statistic, prediction, note=note,
+        tables = table if isinstance(table, tuple) else (table,)
+        return Claim(cid, PAPER, statement, tables, name, statistic, prediction, note=note,
                      precondition=precondition, variant=variant)  # fmt: skip
 
     def at_size(
@@ -138,6 +143,22 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
     ) -> Callable[[pd.DataFrame], str]:
         """Precondition: the rows hold ``need`` grid points ``keys`` (see :func:`_needs`)."""
         return lambda f: _needs(what, keys(f), need)
+
+    k_ref, ref_seeds = s["fig1_reference_min_log_n"], s["fig1_reference_seeds"]
+    sigmas, slack = s["fig1_reference_sigmas"], s["fig1_reference_slack"]
+
+    def reference_note(f: pd.DataFrame) -> str:
+        """The point that deviates most, and by how much (ours - paper)."""
+        points = fig1_reference_points(f, metric, k_ref)
+        if points.empty or points["ours"].isna().any():
+            return ""
+        worst = points.loc[(points["ours"] - points["paper"]).abs().idxmax()]
+        mean_gap = float((points["ours"] - points["paper"]).mean())
+        return (
+            f"(Largest gap: {worst['method']}, m = {int(worst['m'])}, log_d n = "
+            f"{worst['log_n']:g}: ours {worst['ours']:.3f} vs the paper's "
+            f"{worst['paper']:.3f}; mean gap over {len(points)} points {mean_gap:+.3f}.)"
+        )
 
     def risk_methods_note(f: pd.DataFrame) -> str:
         """Which kernels (and dimensions) the minimum was taken over in this run."""
@@ -164,6 +185,18 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               Prediction(high=s["fig1_ratio_max"]), "complexity",
               _fig1_needs(["alg1", *FIG1_KERNELS], m, k_ker, metric),
               f"Algorithm 1 with {_switch(s, 'complexity')} against {kernels}, {fig1}"),
+        claim("DLS-1d", f"Fig. 1 as the paper drew it: at every point with log_d n >= "
+              f"{k_ref:g} that both have, our curves lie within {sigmas:g} standard errors of the "
+              f"paper's mean ({ref_seeds} seeds) plus {slack:g}.",
+              "max |ours - paper| / tolerance",
+              lambda f: fig1_reference_deviation(f, metric, k_ref, ref_seeds, sigmas, slack),
+              Prediction(high=1.0), ("complexity", "reference"),
+              lambda f: _needs(f"Fig. 1 points with log_d n >= {k_ref:g} in both our run and the "
+                               "digitised figure",
+                               fig1_reference_points(f, metric, k_ref)["log_n"], 1),
+              f"every method and width of the digitised figure, Algorithm 1 with "
+              f"{_switch(s, 'complexity')}, estimate {metric}, against the digitised means "
+              "(workflow/reference/dls_fig1_digitised.csv)", note=reference_note),
         claim("DLS-2a", f"The first step aligns W1 with u at n ~ d^2: slope of log n*(rho = "
               f"{s['rho_level']:g}) against log d.", "slope log n*(rho) vs log d",
               lambda f: threshold_slope(f, "alignment", "rho", s["rho_level"], True),
@@ -267,7 +300,12 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
 
 
 def select_rows(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """The rows every statistic needs (risk estimates, rho, SNR) from the paper's tables; the
-    digitised reference table has no seeds and is not read by any claim."""
-    frames = [tables[name][tables[name]["metric"].isin(METRICS)] for name in TABLES]
+    """The rows every statistic needs (risk estimates, rho, SNR) from the paper's tables, and
+    the digitised Fig. 1 values (DLS-1d) with no seed: they are the paper's, constants of
+    every bootstrap resample (:func:`hdlearn.analysis.fits.bootstrap`), never resampled."""
+    frames = [tables[name][tables[name]["metric"].isin(METRICS)] for name in TABLES
+              if name != "reference"]  # fmt: skip
+    reference = tables["reference"]
+    reference = reference[reference["metric"].isin(REFERENCE_METRICS)]
+    frames.append(reference.assign(seed=math.nan))
     return pd.concat(frames, ignore_index=True)
