@@ -258,8 +258,10 @@ def test_expand_smoke_grid():
     assert set(plan) == set(rep.EXPERIMENTS)
     assert len(plan["complexity"]) == 3
     assert len(plan["alignment"]) == 3
-    (ref,) = plan["reference"].values()
-    assert {"alg1", "rf", "ntk"} == {row["method"] for row in ref["rows"]}
+    refs = {spec["figure"]: spec for spec in plan["reference"].values()}
+    assert set(refs) == {"fig1", "fig2"}
+    assert {"alg1", "rf", "ntk"} == {row["method"] for row in refs["fig1"]["rows"]}
+    assert {row["log_n_target"] for row in refs["fig2"]["rows"]} >= {0.0, 3.0, 4.0}
     sizes = {spec["d"]: spec["n"] for spec in plan["alignment"].values()}
     assert sizes[32] == [256, 1024, 2048, 4096]  # d^2/4, d^2, 64 d, 4 d^2
     krr = [s for s in plan["risk"].values() if s["method"] == "krr"]
@@ -277,13 +279,17 @@ def test_expand_smoke_grid():
 def test_reference_cell_rows():
     cfg = _config()
     plan = rep.expand(cfg["scales"]["smoke"]["representation"], cfg["presets"]["representation"])
-    (spec,) = plan["reference"].values()
-    frame = rep.run_cell(spec, CPU)
+    refs = {spec["figure"]: spec for spec in plan["reference"].values()}
+    frame = rep.run_cell(refs["fig1"], CPU)
     row = frame.query(
         "method == 'alg1' and m == 100 and log_n == 4.0 and metric == 'paper_risk_mean'"
     )
     assert row["value"].item() == pytest.approx(0.089)
     assert row["n"].item() == 10_000
+    fig2 = rep.run_cell(refs["fig2"], CPU)
+    assert set(fig2["metric"]) == {"paper_risk_mean"} and set(fig2["target"]) == {"transfer_grid"}
+    row = fig2.query("log_n == 4.0 and n_target == 1000")  # n = d^4, N = d^3: 0.130
+    assert row["value"].item() == pytest.approx(0.130) and row["n"].item() == 10_000
 
 
 def test_run_cell_complexity_small():

@@ -244,6 +244,33 @@ def transfer_grid(frame: pd.DataFrame, log_n_target: float, metric: str) -> dict
     return {float(k): float(v) for k, v in means.items()}
 
 
+def fig2_reference_points(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The transfer-grid points ``(log_n, n_target)`` that both our run (seed mean of
+    ``metric``, NaN-strict, at the grid's ``d``) and the digitised Fig. 2 have (the
+    ``reference`` rows of target ``transfer_grid``): columns ``log_n, n_target, ours, paper``.
+    ``log_n`` is matched to 1e-6 (ours is stored as ``log(n)/log(d)``)."""
+    columns = ["log_n", "n_target", "ours", "paper"]
+    ref = _rows(frame, "reference", "paper_risk_mean", target="transfer_grid")
+    ours = _rows(frame, "transfer", metric, method="alg1", target="transfer_grid")
+    if ref.empty or ours.empty:
+        return pd.DataFrame(columns=columns)
+    ours = ours[ours["d"] == int(ref["d"].iloc[0])].assign(log_n=lambda f: f["log_n"].round(6))
+    means = strict_groups(ours.groupby(["log_n", "n_target"])["value"], "mean").rename("ours")
+    paper = ref.assign(log_n=ref["log_n"].round(6)).groupby(["log_n", "n_target"])["value"]
+    both = paper.first().rename("paper").to_frame().join(means, how="inner").reset_index()
+    return both[columns]
+
+
+def fig2_reference_gap(frame: pd.DataFrame, metric: str) -> float:
+    """``max |ours - paper|`` over :func:`fig2_reference_points` (NaN without a common point
+    or with a NaN mean): the paper's Fig. 2 has no error bars, so the region is an absolute
+    tolerance."""
+    points = fig2_reference_points(frame, metric)
+    if points.empty:
+        return math.nan
+    return strict_max((points["ours"] - points["paper"]).abs())
+
+
 def transfer_grid_points(
     frame: pd.DataFrame, log_n: float, log_n_target: float, metric: str
 ) -> dict[float, float]:

@@ -197,15 +197,18 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
                 "log_n": [k for k in panel["log_n"] if k <= cap], "target": targets["main"],
             })  # fmt: skip
     out["reference"] = {}
-    ref = {
-        "experiment": "reference",
-        "paper": PAPER,
-        "method": "reference",
-        "source": fig1["reference_csv"],
-        "rows": read_reference_csv(fig1["reference_csv"]),
-        "seeds": [0],
-    }
-    out["reference"][_cell_name(ref)] = ref
+    for figure, source in (("fig1", fig1["reference_csv"]),
+                           ("fig2", block["transfer"]["grid"]["reference_csv"])):  # fmt: skip
+        ref = {
+            "experiment": "reference",
+            "paper": PAPER,
+            "method": "reference",
+            "figure": figure,
+            "source": source,
+            "rows": read_reference_csv(source),
+            "seeds": [0],
+        }
+        out["reference"][_cell_name(ref)] = ref
 
     align = block["alignment"]
     for d in align["d"]:
@@ -557,16 +560,24 @@ def _ablation_cell(cell: _Cell) -> None:
 
 
 def _reference_cell(spec: Mapping[str, Any]) -> pd.DataFrame:
-    """The digitised Fig. 1 values as tidy rows (``seed = 0``; ``risk_mean``, ``risk_std``)."""
+    """The digitised values of one figure as tidy rows (``seed = 0``): Fig. 1 as
+    ``paper_risk_mean`` and ``paper_risk_std`` per (method, m, log_n); Fig. 2 (``figure:
+    fig2``, the transfer grid: no error bars, width not stated, ``m = 0``) as
+    ``paper_risk_mean`` per pre-training ``log_n`` and target size ``n_target = d^log_N``."""
     rows = []
     for row in spec["rows"]:
+        d = int(row["d"])
         fixed = {
-            "method": row["method"], "target": "main", "d": int(row["d"]), "m": int(row["m"]),
-            "n": power_samples(int(row["d"]), row["log_n"]), "log_n": row["log_n"],
-            "n_target": 0, "r": 1, "eta_factor": math.nan, "seed": 0,
+            "method": row["method"], "target": "main", "d": d, "m": int(row.get("m", 0)),
+            "n": power_samples(d, row["log_n"]), "log_n": row["log_n"], "n_target": 0, "r": 1,
+            "eta_factor": math.nan, "seed": 0,
         }  # fmt: skip
+        if spec.get("figure") == "fig2":
+            fixed |= {"target": "transfer_grid",
+                      "n_target": power_samples(d, row["log_n_target"])}  # fmt: skip
         rows.append({**fixed, "metric": "paper_risk_mean", "value": row["risk_mean"]})
-        rows.append({**fixed, "metric": "paper_risk_std", "value": row["risk_std"]})
+        if "risk_std" in row:
+            rows.append({**fixed, "metric": "paper_risk_std", "value": row["risk_std"]})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
