@@ -40,7 +40,7 @@ def test_shipped_config_is_valid():
         ({"device": "tpu"}, "config.device: 'tpu' is not allowed; allowed values: 'auto', "
          "'cpu', 'cuda'"),
         ({"scales/default/depth/preset": "mine"}, "config.scales.default.depth.preset: 'mine' "
-         "is not allowed; allowed values: 'repo', 'paper'"),
+         "is not allowed; allowed values: 'repo', 'tuned', 'paper'"),
         ({"scales/default/depth/sweep/d": [-3]}, "config.scales.default.depth.sweep.d[0]: -3 is "
          "less than the minimum of 2"),
         ({"scales/smoke/depth/seeds": "three"}, "config.scales.smoke.depth.seeds: 'three' is "

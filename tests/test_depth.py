@@ -125,9 +125,30 @@ def test_cells_run_and_are_deterministic(learner):
     expected = {"krr": {"test_mse"}, "two_layer": {"test_mse", "overlap_W"}}.get(
         learner, {"test_mse", "overlap_W", "overlap_h"}
     )
+    assert block["preset"] == "tuned" and PRESETS["tuned"]["ridge_lambdas"]
+    if learner != "three_layer_joint":  # its readout is trained by GD, not ridge
+        expected = expected | {"ridge_lambda"}
+        assert (
+            finals.query("metric == 'ridge_lambda'")["value"]
+            .isin([*PRESETS["tuned"]["ridge_lambdas"], math.inf])
+            .all()
+        )
     assert set(finals["metric"]) == expected
     assert len(finals) == 2 * len(expected)
     assert finals["value"].notna().all() and (finals["value"] >= 0).all()
+
+
+@pytest.mark.parametrize("learner", ["krr", "two_layer", "three_layer_layerwise"])
+def test_the_repo_preset_keeps_the_fixed_ridge(learner):
+    """The authors' protocol (preset repo): no validation sweep, no chosen penalty recorded,
+    and the tuned run differs only where the sweep picked another penalty than the fixed one."""
+    block = _block(seeds=[0, 1], hyper=TINY, preset="repo")
+    specs = depth.expand(block, PRESETS)["sweep"]
+    spec = next(s for s in specs.values() if s["learner"] == learner and s["d"] == 16
+                and s["kappa"] == 1.6)  # fmt: skip
+    assert spec["hyper"]["ridge_lambdas"] == []
+    frame = depth.run_cell(spec, CPU)
+    assert "ridge_lambda" not in set(frame["metric"])
 
 
 def test_reference_levels_are_ordered():

@@ -16,6 +16,8 @@ from hdlearn.baselines import (
 from hdlearn.baselines.ridge import (
     _kernel_ridge_dual,
     _kernel_ridge_primal,
+    kernel_ridge_predict_on_validation,
+    ridge_on_validation,
     ridge_path,
     select_on_holdout,
 )
@@ -188,3 +190,41 @@ def test_select_on_holdout_matches_a_direct_search() -> None:
         assert lam[e].item() == [*lams, math.inf][best]
         expected = path[e, best] if best < 3 else torch.zeros(6, dtype=F64)
         assert torch.equal(chosen[e], expected)
+
+
+@pytest.mark.parametrize("n", [12, 40])  # dual (n < p = 20) and primal paths
+def test_ridge_on_validation_is_the_best_fixed_ridge_on_validation(n: int) -> None:
+    """Per member, the chosen weights are ridge_regression at the chosen penalty, and no
+    other penalty of the grid (nor the zero predictor) has a smaller validation error."""
+    lams = [1e-3, 1e-1, 10.0]
+    phi = torch.randn(3, n, 20, generator=_gen(1), dtype=F64)
+    w_true = torch.randn(3, 20, generator=_gen(2), dtype=F64)
+    y = (phi @ w_true.unsqueeze(-1)).squeeze(-1) + 2.0 * torch.randn(3, n, generator=_gen(3),
+                                                                      dtype=F64)  # fmt: skip
+    val = torch.randn(3, 50, 20, generator=_gen(4), dtype=F64)
+    y_val = (val @ w_true.unsqueeze(-1)).squeeze(-1)
+    w, chosen = ridge_on_validation(phi, y, val, y_val, lams)
+    for e in range(3):
+        errors = {lam: float(((val[e] @ ridge_regression(phi[e:e + 1], y[e:e + 1], lam)[0])
+                              - y_val[e]).square().sum()) for lam in lams}  # fmt: skip
+        errors[math.inf] = float(y_val[e].square().sum())
+        assert chosen[e].item() == min(errors, key=errors.get)
+        if math.isfinite(chosen[e].item()):
+            direct = ridge_regression(phi[e : e + 1], y[e : e + 1], chosen[e].item())[0]
+            assert torch.allclose(w[e], direct, atol=1e-8)
+
+
+@pytest.mark.parametrize("n", [8, 40])  # dual (n <= p = 15 at d = 4) and primal
+def test_kernel_ridge_on_validation_matches_the_fixed_ridge_it_chose(n: int) -> None:
+    x = torch.randn(2, n, 4, generator=_gen(5), dtype=F64)
+    target = lambda z: z[..., 0] * z[..., 1] + 0.5 * z[..., 2]  # noqa: E731
+    y = target(x) + 0.3 * torch.randn(2, n, generator=_gen(6), dtype=F64)
+    x_val, x_test = (torch.randn(2, 30, 4, generator=_gen(s), dtype=F64) for s in (7, 8))
+    lams = [1e-4, 1e-2, 1.0]
+    prediction, chosen = kernel_ridge_predict_on_validation(x, y, x_val, target(x_val), x_test,
+                                                            lams)  # fmt: skip
+    for e in range(2):
+        lam = chosen[e].item()
+        assert lam in lams
+        fixed = kernel_ridge_predict(x[e : e + 1], y[e : e + 1], x_test[e : e + 1], lam)[0]
+        assert torch.allclose(prediction[e], fixed, atol=1e-6)

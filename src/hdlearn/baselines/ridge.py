@@ -178,3 +178,56 @@ def select_on_holdout(
     chosen = padded[torch.arange(members), best]
     lam_values = torch.tensor([*lams, math.inf], dtype=torch.float64)[best.cpu()]
     return chosen, lam_values
+
+
+def ridge_on_validation(
+    features: torch.Tensor,
+    y: torch.Tensor,
+    val_features: torch.Tensor,
+    y_val: torch.Tensor,
+    lams: list[float],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ridge weights with the penalty picked per member on a validation set: every ``lam`` of
+    ``lams`` (the estimator of :func:`ridge_regression`, solved as one :func:`ridge_path`,
+    primal or dual, whichever matrix is smaller) or the zero predictor, whichever has the
+    smallest squared error on ``(val_features, y_val)`` (:func:`select_on_holdout`). Shapes:
+    ``features (E, n, p)``, ``y (E, n)``, ``val_features (E, v, p)``, ``y_val (E, v)``.
+    Returns ``(w (E, p), lam (E,))`` with ``w`` in the features' dtype and ``lam = inf`` where
+    the zero predictor won."""
+    n, p = features.shape[-2], features.shape[-1]
+    if n < p:
+        path = ridge_path_dual(features, y, lams)
+    else:
+        phi_t = features.double().transpose(-2, -1)
+        rhs = (phi_t @ y.double().unsqueeze(-1)).squeeze(-1)
+        path = ridge_path(phi_t @ features.double(), rhs, n, lams)
+    predictions = val_features.double() @ path.transpose(-2, -1)  # (E, v, L)
+    w, chosen = select_on_holdout(path, [(predictions, None, y_val.double())], lams)
+    return w.to(features.dtype), chosen
+
+
+def kernel_ridge_predict_on_validation(
+    x_train: torch.Tensor,
+    y_train: torch.Tensor,
+    x_val: torch.Tensor,
+    y_val: torch.Tensor,
+    x_test: torch.Tensor,
+    lams: list[float],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`kernel_ridge_predict` with the penalty picked per member on ``(x_val, y_val)``
+    among ``lams`` and the zero predictor (:func:`select_on_holdout`). Primal through the
+    explicit :func:`quadratic_kernel_features` when ``n > p``, else the dual path of the
+    ``n x n`` kernel: the same estimator. Returns ``(predictions (E, m), lam (E,))``."""
+    n, d = x_train.shape[-2], x_train.shape[-1]
+    p = d * (d + 1) // 2 + d + 1
+    if n > p:
+        features = quadratic_kernel_features(x_train)
+        w, chosen = ridge_on_validation(
+            features, y_train, quadratic_kernel_features(x_val), y_val, lams
+        )
+        return (quadratic_kernel_features(x_test) @ w.unsqueeze(-1)).squeeze(-1), chosen
+    alphas = ridge_path(quadratic_kernel(x_train, x_train), y_train, n, lams)  # (E, L, n)
+    predictions = quadratic_kernel(x_val, x_train).double() @ alphas.transpose(-2, -1)
+    alpha, chosen = select_on_holdout(alphas, [(predictions, None, y_val.double())], lams)
+    test = quadratic_kernel(x_test, x_train) @ alpha.to(x_test.dtype).unsqueeze(-1)
+    return test.squeeze(-1), chosen

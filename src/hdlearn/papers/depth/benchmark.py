@@ -29,6 +29,7 @@ def _depth_sweep(args: argparse.Namespace) -> dict[str, Any]:
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     validate_config(config, ROOT / "config" / "schema.yaml")
     block = config["scales"]["default"]["depth"]
+    block["preset"] = "repo"  # the authors' protocol (fixed ridge), like for like with their code
     block["seeds"] = list(range(args.seeds))
     block["sweep"]["d"] = [args.d]
     cells = depth.expand(block, config["presets"]["depth"])["sweep"]

@@ -12,6 +12,16 @@ Learners, all with the authors' numerical protocol (App. F and their code); ever
 key of ``config/config.yaml`` (presets ``repo`` and ``paper``):
 
 * ``krr``: kernel ridge with ``K(x,x') = (x.x')^2 + x.x' + 1``, ``(K + lambda n I) alpha = y``.
+
+Ridge penalties (``ridge_lambdas``): empty, every ridge uses its fixed penalty (the authors'
+code: ``krr_lambda``, ``ridge_lambda``, ``two_layer_ridge_lambda``; preset ``repo``); a grid,
+the penalty of the kernel and of the 2-layer and layer-wise readouts is picked per ``kappa``
+and seed on the validation set (fresh samples, never the test set) among the grid and the zero
+predictor, as the paper's App. F.4 sweeps "the regularization strengths ... for every value of
+kappa" (its grid is not given; ours is the config's). The chosen penalty is recorded
+(``ridge_lambda``). The weight decays of the trained layers and the joint net's readout, which
+is trained by GD, keep their fixed values: sweeping them would multiply the training cost by
+the grid's size.
 * ``two_layer``: ``w2 . relu(W1 x + b1)`` with width ``p = floor(p1 / divisor)``; ``W1`` by
   mini-batch GD for ``T2`` epochs (step ``lr sqrt(p)/eps_init``), then ``w2`` by ridge.
 * ``three_layer_layerwise``: ``W3 relu(W2 relu(W1 x + b1) + b2)``, ``W1 ~ N(0, 1/d)``,
@@ -48,7 +58,12 @@ from typing import Any
 import pandas as pd
 import torch
 
-from hdlearn.baselines.ridge import kernel_ridge_predict, ridge_regression
+from hdlearn.baselines.ridge import (
+    kernel_ridge_predict,
+    kernel_ridge_predict_on_validation,
+    ridge_on_validation,
+    ridge_regression,
+)
 from hdlearn.io import params_hash
 from hdlearn.models.ensemble import EnsembleMLP, init_mlp, redraw_layer
 from hdlearn.rows import TidyRows
@@ -71,13 +86,14 @@ _SCHEDULE = ("eps_init", "lr", "batch_fraction", "stage2_epochs_coef", "stage2_e
 # The hyper-parameters each learner reads: a cell's spec (and so its file name) holds only
 # these, so changing one value reruns only the learners that use it.
 HYPER_KEYS = {
-    "krr": ("krr_lambda",),
+    "krr": ("krr_lambda", "ridge_lambdas"),
     "two_layer": (
         *_SCHEDULE, "two_layer_width_divisor", "two_layer_reg", "two_layer_ridge_lambda",
+        "ridge_lambdas",
     ),
     "three_layer_layerwise": (
         *_SCHEDULE, "stage1_epochs_coef", "p2", "layer2_lr_factor", "reg1", "reg2",
-        "ridge_lambda", "gradient_normalisation",
+        "ridge_lambda", "ridge_lambdas", "gradient_normalisation",
     ),
     "three_layer_joint": (
         *_SCHEDULE, "p2", "joint_prefactor", "joint_reg1", "joint_reg2", "joint_reg3",
@@ -151,8 +167,10 @@ def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
             "hyper": {key: hyper[key] for key in HYPER_KEYS[learner]},
             **common,
         }
-        if learner == "krr":  # the kernel has no widths, steps or checkpoints
-            spec = {k: v for k, v in spec.items() if k not in ("p1", "checkpoints", "val_samples")}
+        if learner == "krr":  # the kernel has no widths, steps or checkpoints (and needs a
+            # validation set only to pick its penalty)
+            unused = {"p1", "checkpoints"} | (set() if hyper["ridge_lambdas"] else {"val_samples"})
+            spec = {k: v for k, v in spec.items() if k not in unused}
         return spec
 
     def grid(block: Mapping[str, Any], pairs: list[tuple[str, str]]) -> dict[str, dict]:
@@ -301,14 +319,22 @@ def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
     x_test = gaussian_inputs(spec["test_samples"], d, generators(seeds, "test", d), device)
     y_test = teacher(x_test)
 
+    if "val_samples" in spec:
+        x_val = gaussian_inputs(spec["val_samples"], d, generators(seeds, "val", d), device)
+        y_val = teacher(x_val)
     if spec["learner"] == "krr":
         x, y = train[0]
-        prediction = kernel_ridge_predict(x, y, x_test, spec["hyper"]["krr_lambda"])
+        lams = list(spec["hyper"]["ridge_lambdas"])
+        if lams:
+            prediction, chosen = kernel_ridge_predict_on_validation(x, y, x_val, y_val, x_test,
+                                                                    lams)  # fmt: skip
+            record.add("ridge_lambda", chosen)
+        else:
+            prediction = kernel_ridge_predict(x, y, x_test, spec["hyper"]["krr_lambda"])
         record.add("test_mse", _mse(prediction, y_test))
         return record.frame()
 
-    x_val = gaussian_inputs(spec["val_samples"], d, generators(seeds, "val", d), device)
-    context = _Context(spec, teacher, n, train, x_val, teacher(x_val), record)
+    context = _Context(spec, teacher, n, train, x_val, y_val, record)
     trainer = {
         "two_layer": _train_two_layer,
         "three_layer_layerwise": _train_layerwise,
@@ -402,10 +428,21 @@ def _three_layer_init(ctx: _Context) -> EnsembleMLP:
     )
 
 
-def _fit_readout(model: EnsembleMLP, x: torch.Tensor, y: torch.Tensor, lam: float) -> None:
-    """Replace the readout by the ridge solution on the last hidden layer's features."""
+def _fit_readout(ctx: _Context, model: EnsembleMLP, x: torch.Tensor, y: torch.Tensor,
+                 lam: float) -> None:  # fmt: skip
+    """Replace the readout by the ridge solution on the last hidden layer's features: with the
+    fixed penalty ``lam``, or, when the protocol has ``ridge_lambdas`` (the paper's per-kappa
+    sweep, App. F.4), with the penalty of that grid (or the zero readout) that has the least
+    error on the validation set, per seed (recorded as ``ridge_lambda``)."""
     features = model.hidden(x, model.depth - 1)
-    model.weights[-1] = ridge_regression(features, y, lam)[:, None, :].to(features.dtype)
+    lams = list(ctx.hyper["ridge_lambdas"])
+    if not lams:
+        model.weights[-1] = ridge_regression(features, y, lam)[:, None, :].to(features.dtype)
+        return
+    val_features = model.hidden(ctx.x_val, model.depth - 1)
+    w, chosen = ridge_on_validation(features, y, val_features, ctx.y_val, lams)
+    model.weights[-1] = w[:, None, :]
+    ctx.record.add("ridge_lambda", chosen)
 
 
 def _train_layerwise(ctx: _Context) -> EnsembleMLP:
@@ -429,7 +466,7 @@ def _train_layerwise(ctx: _Context) -> EnsembleMLP:
         model, "layer2", x2, y2, features, y2, 1, [stage2], ctx.steps(ctx.stage2_epochs()), epoch
     )
     del features
-    _fit_readout(model, x3, y3, h["ridge_lambda"])
+    _fit_readout(ctx, model, x3, y3, h["ridge_lambda"])
     return model
 
 
@@ -464,5 +501,5 @@ def _train_two_layer(ctx: _Context) -> EnsembleMLP:
     x, y = ctx.train[0]
     rule = LayerRule(1, h["lr"] * math.sqrt(width) / eps, ctx.batch, h["lr"] * h["two_layer_reg"])
     ctx.run(model, "two_layer", x, y, x, y, 0, [rule], ctx.steps(ctx.stage2_epochs()), 0.0)
-    _fit_readout(model, x, y, h["two_layer_ridge_lambda"])
+    _fit_readout(ctx, model, x, y, h["two_layer_ridge_lambda"])
     return model
