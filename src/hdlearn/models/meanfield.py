@@ -18,6 +18,13 @@ indices mod ``d``, ``w_c ~ N(0, I/k)``, ``b_c ~ first_bias U(-1, 1)``, ``a_{p,c}
 It is equivariant only under the ``d`` cyclic shifts (and a global sign flip), not under
 coordinate permutations.
 
+**FC net with a local first-layer init** (``local_window = k``): the FC net above, every weight
+trained, but unit ``j`` of ``W_1`` starts on the ``k`` cyclically adjacent coordinates
+``j, ..., j + k - 1`` (mod ``d``), ``N(0, I/k)`` there and 0 elsewhere. The architecture and the
+update rule are those of the FC net; only the initial law is no longer invariant under
+coordinate permutations (for ``m >= d`` it is under cyclic shifts): the symmetry is broken
+inside an FC net, by its init alone.
+
 Per-group SGD steps (the mean-field convention, one unit of time ~ ``d/eta`` samples):
 FC: ``W_1``: ``eta m/d``, ``b_1`` and ``a``: ``eta m``, hidden ``W_l, b_l``: ``eta``.
 Conv: ``w``: ``eta m/k``, ``b``: ``eta m``, ``a``: ``eta m/d``. See :func:`step_sizes`.
@@ -93,17 +100,25 @@ def init_fc(
     hidden_bias: float,
     device: torch.device,
     dtype: torch.dtype = torch.float32,
+    local_window: int | None = None,
 ) -> MeanFieldFC:
     """Member ``e`` draws from ``generators[e]``, in order: ``W_1``, hidden ``W_l``, ``a``,
-    then ``b_1``, hidden ``b_l`` (module docstring for the laws)."""
+    then ``b_1``, hidden ``b_l`` (module docstring for the laws). With ``local_window = k`` the
+    first layer is drawn as ``(width, k)`` and placed on each unit's ``k`` adjacent
+    coordinates (the local init of the module docstring)."""
     if depth < 2:
         raise ValueError(f"depth must be >= 2, got {depth}")
+    if local_window is not None and not 1 <= local_window <= d:
+        raise ValueError(f"local_window must lie in [1, d = {d}], got {local_window}")
     widths = [d, *[width] * (depth - 1), 1]
     weights: list[list[torch.Tensor]] = [[] for _ in range(depth)]
     biases: list[list[torch.Tensor]] = [[] for _ in range(depth - 1)]
     for gen in generators:
         for layer in range(depth):
             fan_in, fan_out = widths[layer], widths[layer + 1]
+            if layer == 0 and local_window is not None:
+                weights[0].append(_local_first_layer(d, width, local_window, gen, dtype))
+                continue
             scale = 1.0 if layer == depth - 1 else fan_in**-0.5
             weights[layer].append(torch.randn(fan_out, fan_in, generator=gen, dtype=dtype) * scale)
         for layer in range(depth - 1):
@@ -114,6 +129,18 @@ def init_fc(
         biases=[torch.stack(b).to(device) for b in biases],
     )
     return MeanFieldFC(body)
+
+
+def _local_first_layer(
+    d: int, width: int, window: int, gen: torch.Generator, dtype: torch.dtype
+) -> torch.Tensor:
+    """``W_1`` of the local init: row ``j`` is ``N(0, I/window)`` on coordinates
+    ``(j + t) mod d``, ``t < window``, and 0 elsewhere."""
+    values = torch.randn(width, window, generator=gen, dtype=dtype) * window**-0.5
+    columns = (torch.arange(width)[:, None] + torch.arange(window)[None, :]) % d
+    weights = torch.zeros(width, d, dtype=dtype)
+    weights.scatter_(1, columns, values)
+    return weights
 
 
 def init_conv(

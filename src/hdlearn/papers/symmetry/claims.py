@@ -84,6 +84,7 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
     k4 = {**FC2, "target": "parity", "k": 4}
     conv3 = {"arch": "conv", "target": "parity", "k": 3}
     conv4 = {"arch": "conv", "target": "parity", "k": 4}
+    local3 = {"arch": "fc_local", "target": "parity", "k": 3}
     lo, hi = s["ratio_growth_d"]
     plo, phi = s["parity_over_stair_d"]
     gate = f"fitted only where >= {learned:g} of the seeds learned at every d"
@@ -98,9 +99,9 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
         return Claim(cid, PAPER, statement, tables, name, statistic, prediction, **extra)
 
     def conv_learns(*series: Mapping[str, object], d_max: float) -> tuple[Condition, ...]:
-        """The breaking claims presuppose that the conv net learns (a conv net that never
-        learns would refute "breaking the symmetry removes the cost"): the fraction of seeds
-        learned within the cap, at every d <= d_max of the breaking table, as SYM-1a."""
+        """The breaking claims presuppose that the symmetry-breaking net learns (a net that
+        never learns would refute "breaking the symmetry removes the cost"): the fraction of
+        seeds learned within the cap, at every d <= d_max of the breaking table, as SYM-1a."""
         return tuple(
             Condition(f"min fraction learned ({describe(x)}, d <= {d_max:g})",
                       lambda f, x=x: min_fraction_learned(f, "breaking", d_max, **x),
@@ -178,6 +179,23 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               precondition=_points("breaking", (k3, s["fc_over_conv_d"]),
                                    (conv3, s["fc_over_conv_d"])),
               variant=over(k3, conv3), conditions=conv_learns(conv3, d_max=s["fc_over_conv_d"])),
+        claim("SYM-2d", "Breaking the symmetry inside an FC net removes the cost too: the FC "
+              "net whose first-layer units start on k adjacent coordinates (its init invariant "
+              "under the d cyclic shifts only, orbit of size d) has the conv net's slope for "
+              f"k = 3 over d in {s['conv_slope_d']}.", "slope_local(k=3)",
+              lambda f: slope(f, "breaking", s["conv_slope_d"], learned, **local3),
+              Prediction(high=s["conv_slope_max"]), ("breaking",),
+              precondition=_fit("breaking", s["conv_slope_d"], local3), variant=fitted(local3),
+              conditions=conv_learns(local3, d_max=conv_d_max)),
+        claim("SYM-2e", f"At d = {s['fc_over_conv_d']} the i.i.d.-init FC net needs many times "
+              "the steps of the same FC net with the local init, on the same 3-parity.",
+              f"s_FC/s_local (k=3, d={s['fc_over_conv_d']})",
+              lambda f: steps_ratio(f, "breaking", s["fc_over_conv_d"], k3, local3),
+              Prediction(low=s["fc_over_conv_min"]), ("breaking",),
+              precondition=_points("breaking", (k3, s["fc_over_conv_d"]),
+                                   (local3, s["fc_over_conv_d"])),
+              variant=over(k3, local3),
+              conditions=conv_learns(local3, d_max=s["fc_over_conv_d"])),
         claim("SYM-3a", "Deeper FC nets have the exponent of depth 2 (depth 2 is as powerful as "
               "any depth): spread of the slopes across depths on a common grid, worst k.",
               "max_k spread of slopes", lambda f: depth_slope_spread(f, learned),

@@ -15,9 +15,14 @@ Experiments (``expand`` builds their cells; each cell is one architecture, depth
 all its ``d``, all seeds batched as one ensemble, so a whole row runs in one process):
 
 * ``parity`` (E1): FC depth 2 on chi_{1..k}.
-* ``breaking`` (E2): the conv net of :mod:`hdlearn.models.meanfield` on the parity of k adjacent
-  bits (x_1 ... x_k), against the FC cells of ``parity`` with the same k (the same function: by
-  permutation symmetry the FC cost does not depend on which k bits).
+* ``breaking`` (E2): two nets that break the permutation symmetry (``breaking_archs``), on the
+  parity of k adjacent bits (x_1 ... x_k): the conv net of :mod:`hdlearn.models.meanfield`, and
+  ``fc_local``, the FC net of ``parity`` whose first-layer units start on k adjacent
+  coordinates, ``channels`` units at each of the d offsets (width ``channels d``: the symmetry
+  broken by the init alone, inside an FC net, down to the conv net's cyclic shifts; at the FC
+  width 128 only ``128/d`` units would start on the target's window); against the FC cells
+  of ``parity`` with the same k (the same function: by permutation symmetry the FC cost does
+  not depend on which k bits).
 * ``depth`` (E3): FC depth 3 and 4 on k-parities, against the depth-2 cells of ``parity``.
 * ``staircase`` (E4): FC depth 2 on ``staircase`` (x1 + x1x2 + x1x2x3, leap 1) and ``jump``
   (x1 + x1x2x3, leap 2), against the k = 3 parity cell of ``parity`` (leap 3).
@@ -73,6 +78,10 @@ PROTOCOL_KEYS = {
     "conv": ("channels", "batch", "eta", "first_bias", "test_samples", "threshold",
              "conv_eval_first", "eval_relative", "draw_chunk"),
 }  # fmt: skip
+#: The FC net with the local init reads the conv net's ``channels``: its width is ``channels d``,
+#: so that each of the d offsets starts ``channels`` units, as the conv net has ``channels``
+#: units at each position, and its initial law is invariant under exactly the cyclic shifts.
+PROTOCOL_KEYS["fc_local"] = (*(k for k in PROTOCOL_KEYS["fc"] if k != "width"), "channels")
 
 
 # --------------------------------------------------------------------------- grid expansion
@@ -115,8 +124,9 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
 
     parity = {int(row["k"]): train_cell("fc", 2, "parity", row) for row in block["parity"]}
     out: dict[str, dict[str, dict]] = {"parity": named(list(parity.values()))}
-    conv = [train_cell("conv", 2, "parity", row) for row in block["breaking"]]
-    out["breaking"] = named(conv + [parity[s["k"]] for s in conv if s["k"] in parity])
+    breakers = [train_cell(arch, 2, "parity", row) for arch in block["breaking_archs"]
+                for row in block["breaking"]]  # fmt: skip
+    out["breaking"] = named(breakers + [parity[s["k"]] for s in breakers if s["k"] in parity])
     depth = block["depth"]
     deep = [
         train_cell("fc", depth_l, "parity", row)
@@ -172,10 +182,11 @@ def _train_row(spec: Mapping[str, Any], d: int, device: torch.device, record: Ti
         )  # fmt: skip
         first = p["conv_eval_first"]
     else:
-        width = p["width"]
+        width = p["channels"] * d if arch == "fc_local" else p["width"]
         model = init_fc(
             d, width, spec["depth"], generators(seeds, "init", *tags),
             first_bias=p["first_bias"], hidden_bias=p["hidden_bias"], device=device,
+            local_window=spec["k"] if arch == "fc_local" else None,
         )  # fmt: skip
         first = p["fc_eval_first"]
     stream = generators(seeds, "train", *tags)
