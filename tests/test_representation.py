@@ -636,3 +636,26 @@ def test_fig1_reference_deviation_is_exact():
     assert value == pytest.approx(0.10 / tolerance)
     assert math.isnan(dls.fig1_reference_deviation(f[f["experiment"] != "reference"], "risk",
                                                    2.5, 10, 3.0, 0.05))  # fmt: skip
+
+
+def test_transfer_heads_pick_their_penalty_on_n_target_samples(monkeypatch):
+    """head_holdout n_target: the penalty of the head at N is picked on N fresh target samples
+    (the stream tagged transfer_holdout), never on the shared holdout of holdout_samples."""
+    sizes = []
+    original = rep._Data.stream
+
+    def spy(self, target, n, *tags):
+        if tags and tags[0] in ("holdout", "transfer_holdout"):
+            sizes.append((tags[0], n))
+        return original(self, target, n, *tags)
+
+    monkeypatch.setattr(rep._Data, "stream", spy)
+    terms = {"pretrain_target": [[2, 0.5], [3, 0.5]], "target": [[3, 1.0]]}
+    spec = _spec(experiment="transfer", part="independence", n=[60], n_target=[16, 32],
+                 head_holdout="n_target", **terms)  # fmt: skip
+    frame = rep.run_cell(spec, CPU)
+    assert sizes == [("transfer_holdout", 16), ("transfer_holdout", 32)]
+    assert set(frame.query("metric == 'lambda'")["n_target"]) == {16, 32}
+    sizes.clear()
+    rep.run_cell({**spec, "head_holdout": "shared"}, CPU)
+    assert sizes == [("holdout", 300), ("holdout", 300)]

@@ -61,7 +61,10 @@ Transfer (Thm 3, Fig. 2): pre-train Algorithm 1 on ``n`` samples of
 ``f_pre = He_2/2 + He_3/sqrt(12)``, keep ``W1, b`` and refit only the head (ridge, holdout
 lambda, zero head) on ``N`` fresh samples of ``He_3/sqrt(6)`` in the same direction ``u``
 [our reading; the paper leaves f_pre's degree open]; ``rf`` refits the same head on random
-features without pre-training.
+features without pre-training. The head's penalty is picked on ``N`` further fresh samples of
+the target (``transfer.head_holdout: n_target``), so the head sees ``2N`` labelled target
+samples in all, data that scale with ``N`` as Thm 3 counts them, not the shared holdout of
+``holdout_samples`` (``shared``, which hands a head at ``N = 16`` thousands of target labels).
 
 Sample sizes ``n = floor(d^k + 1e-9)`` for exponents ``k = log_d n`` (Fig. 1 and 2) or
 ``n = floor(c d^2)`` / ``floor(c d)`` (:mod:`hdlearn.sizes`). Seeds are an ensemble axis;
@@ -238,6 +241,7 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
         "n": [power_samples(grid["d"], k) for k in grid["log_n"]],
         "n_target": [power_samples(grid["d"], k) for k in grid["log_n_target"]],
         "pretrain_target": targets["pretrain"], "target": targets["transfer"],
+        "head_holdout": transfer["head_holdout"],
     })  # fmt: skip
     indep = transfer["independence"]
     for d in indep["d"]:
@@ -247,6 +251,7 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
                 "n": [factor_samples(indep["size_d2"], d * d)] if method == "alg1" else [],
                 "n_target": list(indep["n_target"]),
                 "pretrain_target": targets["pretrain"], "target": targets["transfer"],
+                "head_holdout": transfer["head_holdout"],
             })  # fmt: skip
 
     ablation = block["ablation"]
@@ -420,12 +425,15 @@ class _Cell:
             return ntk_features(a, w)
         raise ValueError(f"unknown feature baseline {method!r}")
 
-    def fit_and_score(self, task, features, offset, n_fit, tags=("train",), **fixed):
-        """Ridge head on ``n_fit`` samples of ``task``, then the test risks, recorded with
-        ``fixed`` (``n`` defaults to ``n_fit``)."""
+    def fit_and_score(self, task, features, offset, n_fit, tags=("train",), holdout=None,
+                      **fixed):  # fmt: skip
+        """Ridge head on ``n_fit`` samples of ``task`` with its penalty picked on ``holdout``
+        (a stream; default the shared holdout), then the test risks, recorded with ``fixed``
+        (``n`` defaults to ``n_fit``)."""
         fixed.setdefault("n", n_fit)
         train = self.stream(task, n_fit, *tags)
-        head, lam = fit_head(features, train, self.holdout(task), n_fit, self.lams, offset)
+        holdout = self.holdout(task) if holdout is None else holdout
+        head, lam = fit_head(features, train, holdout, n_fit, self.lams, offset)
 
         def predict(x):
             return (features(x) @ head[..., None]).squeeze(-1) + offset(x)
@@ -514,8 +522,11 @@ def _transfer_cell(cell: _Cell) -> None:
 
     def heads(features, n, tag):
         for n_target in spec["n_target"]:
+            holdout = None  # the shared holdout, or N fresh target samples (head_holdout)
+            if spec["head_holdout"] == "n_target":
+                holdout = cell.stream(target, n_target, "transfer_holdout")
             cell.fit_and_score(
-                target, features, zero_offset, n_target, ("transfer",),
+                target, features, zero_offset, n_target, ("transfer",), holdout=holdout,
                 n=n, n_target=n_target, target=tag, log_n=(
                     math.log(n) / math.log(cell.d) if grid else math.nan),
             )  # fmt: skip
