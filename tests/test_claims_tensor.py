@@ -381,3 +381,25 @@ def test_variants_follow_the_settings():
     assert variants["TENS-2d"].startswith(
         "m = 2r student (overfit_width_factor), budgets n <= 0.25"
     )
+
+
+def test_a_barrier_that_is_a_step_budget_is_not_scored():
+    """The paper's world, but every failed population-GD cell was still improving (its loss
+    fell by 20% over the second half of training): no evidence of a barrier, INCONCLUSIVE."""
+    limit = _up_to_barrier
+    frames = [_recovery("population", d, {r: float(r <= limit(d)) for r in rs}, SEEDS,
+                        improving={r: 0.2 for r in rs if r > limit(d)})
+              for d, rs in PAPER_GRID.items()]  # fmt: skip
+    row = _evaluate("TENS-3c", {"population": pd.concat(frames)})
+    assert row["verdict"] == INCONCLUSIVE and math.isnan(row["value"]), row
+
+
+def test_recovery_that_never_stops_on_the_grid():
+    """GD recovers every rank of the grid: r_c is censored at the grid's top, so TENS-3c's
+    slope is undefined (INCONCLUSIVE, not the PASS a slope of the tops would give) and
+    TENS-3d FAILs once that lower bound exceeds the bound."""
+    frames = [_recovery("population", d, dict.fromkeys(rs, 1.0), SEEDS)
+              for d, rs in PAPER_GRID.items()]  # fmt: skip
+    tables = {"population": pd.concat(frames)}
+    assert _evaluate("TENS-3c", tables)["verdict"] == INCONCLUSIVE
+    assert _evaluate("TENS-3d", tables)["verdict"] == FAIL

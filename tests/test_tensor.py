@@ -159,7 +159,7 @@ def test_population_loss_is_the_relative_test_error():
 def test_population_gd_recovers_a_small_teacher():
     w = sphere_weights(3, 8, generators([0, 1], "w"), CPU)
     u, c = init_student(3, 8, 0.5, generators([0, 1], "u"), CPU, random_signs=False)
-    u, c = train_population_student(w, u, c, degree=3, steps=200, lr=0.05)
+    u, c, _ = train_population_student(w, u, c, degree=3, steps=200, lr=0.05)
     assert population_loss(u, c, w, 3).max().item() < 1e-4
     assert weight_overlaps(u, w).min().item() > 0.99
 
@@ -335,11 +335,20 @@ def test_crossover_exponent_is_exact_for_scaled_curves():
     assert stalled["r_c"].iloc[0] == pytest.approx(math.sqrt(8 * 16))
 
 
-def _recovery(experiment, d, fracs, seeds=(0, 1)):
-    return _rows(experiment, [
-        {"d": d, "r": r, "seed": s, "metric": "frac_ov", "value": f}
-        for r, f in fracs.items() for s in seeds
-    ])  # fmt: skip
+def _recovery(experiment, d, fracs, seeds=(0, 1), improving=None):
+    """Recovery fractions per rank; population-GD cells also get their final loss and the loss
+    after half of the steps: equal (converged) unless ``improving[r]`` gives the relative
+    decrease over the second half."""
+    records = [{"d": d, "r": r, "seed": s, "metric": "frac_ov", "value": f}
+               for r, f in fracs.items() for s in seeds]  # fmt: skip
+    if experiment == "population":
+        for r, f in fracs.items():
+            final = 0.01 + 0.5 * (1.0 - f)
+            half = final * (1.0 + (improving or {}).get(r, 0.0))
+            losses = (("test_rel_err", final), ("half_rel_err", half))
+            records += [{"d": d, "r": r, "seed": s, "metric": metric, "value": value}
+                        for s in seeds for metric, value in losses]  # fmt: skip
+    return _rows(experiment, records)
 
 
 def test_recovery_statistics():
@@ -481,3 +490,25 @@ def test_least_squares_statistics_read_seed_means():
     diverged = frame.assign(value=frame["value"].mask(one_seed))
     assert math.isnan(ta.least_squares_error(diverged, 0.5, above=False))
     assert ta.least_squares_error(diverged, 1.2, above=True) == pytest.approx(1e-20)
+
+
+def test_recoverable_ranks_need_convergence_and_a_grid_past_the_barrier():
+    """A failed cell whose loss still fell by more than the tolerance over the second half of
+    training makes r_c undefined; a recovered top rank marks r_c censored (a lower bound)."""
+    fracs = {100: 1.0, 200: 1.0, 400: 0.0, 800: 0.0}
+    ok = _recovery("population", 128, fracs)
+    rc = ta.recoverable_ranks(ok, 0.5, 128, 0.05).set_index("d")
+    assert rc.loc[128, "r_c"] == 200 and not rc.loc[128, "censored"]
+    slow = _recovery("population", 128, fracs, improving={800: 0.2})
+    assert math.isnan(ta.recoverable_ranks(slow, 0.5, 128, 0.05).loc[0, "r_c"])
+    settled = _recovery("population", 128, fracs, improving={800: 0.01})
+    assert ta.recoverable_ranks(settled, 0.5, 128, 0.05).loc[0, "r_c"] == 200
+    everything = _recovery("population", 128, dict.fromkeys(fracs, 1.0))
+    top = ta.recoverable_ranks(everything, 0.5, 128, 0.05).loc[0]
+    assert top["r_c"] == 800 and top["censored"]
+    # a censored r_c is a lower bound: it counts against "r_c <= limit" only past the limit
+    assert ta.barrier_rho(everything, 0.5, 128, 0.05, 800 / 128**1.5 - 0.01) == pytest.approx(
+        800 / 128**1.5)  # fmt: skip
+    assert math.isnan(ta.barrier_rho(everything, 0.5, 128, 0.05, 800 / 128**1.5 + 0.01))
+    two = pd.concat([everything, _recovery("population", 256, dict.fromkeys(fracs, 1.0))])
+    assert math.isnan(ta.barrier_exponent(two, 0.5, 128, 0.05))

@@ -23,6 +23,7 @@ trains them independently in one tensor op).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 
@@ -118,17 +119,28 @@ def train_population_student(
     degree: int,
     steps: int,
     lr: float,
-) -> tuple[torch.Tensor, torch.Tensor]:
+    record_at: Sequence[int] = (),
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Adam on the summed :func:`population_loss` of the members, neurons renormalised after
-    each step; ``w`` is the teacher ``(E, r, d)``. Returns the trained ``(U, c)``."""
+    each step; ``w`` is the teacher ``(E, r, d)``. Returns the trained ``(U, c)`` and the
+    members' population losses after ``t`` steps for every ``t`` of ``record_at`` (``0 <= t <
+    steps``: the loss the step ``t`` computes anyway), shape ``(len(record_at), E)``: the
+    convergence evidence of a run (a loss still falling at the end is not a plateau)."""
     w = w.to(u.dtype)
     u = u.clone().requires_grad_(True)
     c = c.clone().requires_grad_(True)
     opt = torch.optim.Adam([u, c], lr=lr)
-    for _ in range(steps):
+    wanted = {t: i for i, t in enumerate(record_at)}
+    if any(not 0 <= t < steps for t in wanted):
+        raise ValueError(f"record_at must lie in [0, steps = {steps}), got {list(record_at)}")
+    history = torch.empty(len(wanted), u.shape[0], dtype=u.dtype, device=u.device)
+    for step in range(steps):
         opt.zero_grad(set_to_none=True)
-        population_loss(u, c, w, degree).sum().backward()
+        loss = population_loss(u, c, w, degree)
+        if step in wanted:
+            history[wanted[step]] = loss.detach()
+        loss.sum().backward()
         opt.step()
         with torch.no_grad():
             u.copy_(unit_rows(u))
-    return u.detach(), c.detach()
+    return u.detach(), c.detach(), history

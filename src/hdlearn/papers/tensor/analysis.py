@@ -260,35 +260,75 @@ def power_recovery_at_large_rank(frame: pd.DataFrame, rho: float) -> float:
     return strict_max(cells.loc[keep, "value"])
 
 
-def recoverable_ranks(frame: pd.DataFrame, success: float, min_d: int) -> pd.Series:
-    """Per ``d >= min_d``: the largest ``r`` whose population-GD seed-mean frac reaches
-    ``success``; NaN if none does, or if any cell of that ``d`` is NaN (a diverged cell might
-    have been the largest recovered ``r``)."""
+def _still_improving(frame: pd.DataFrame, tolerance: float) -> pd.Series:
+    """Per population-GD cell ``(d, r)``: whether its runs were still improving at the end,
+    the seed mean of ``(loss at half the steps - final loss) / max(final loss, 1e-12)`` above
+    ``tolerance`` (a run stopped by its step budget is not a plateau). NaN (no evidence either
+    way) for a cell without the ``half_rel_err`` convergence evidence or with a NaN run."""
+    rows = _experiment(frame, "population")
+    rows = rows[rows["metric"].isin(["half_rel_err", "test_rel_err"])]
+    wide = rows.pivot_table(index=["d", "r", "seed"], columns="metric", values="value",
+                            aggfunc="first", dropna=False)  # fmt: skip
+    if wide.empty or "half_rel_err" not in wide or "test_rel_err" not in wide:
+        return pd.Series(dtype=float)
+    gain = (wide["half_rel_err"] - wide["test_rel_err"]) / wide["test_rel_err"].clip(lower=1e-12)
+    mean = strict_groups(gain.groupby(level=["d", "r"]), "mean")
+    return (mean > tolerance).where(mean.notna())
+
+
+def recoverable_ranks(
+    frame: pd.DataFrame, success: float, min_d: int, tolerance: float = math.inf
+) -> pd.DataFrame:
+    """Per ``d >= min_d``: ``r_c``, the largest ``r`` whose population-GD seed-mean frac
+    reaches ``success``, and whether it is ``censored`` (the largest ``r`` of that ``d``'s grid
+    was recovered: the grid does not reach the barrier, ``r_c`` is only a lower bound). ``r_c``
+    is NaN if no ``r`` is recovered, if any cell of that ``d`` is NaN (a diverged cell might
+    have been the largest recovered ``r``), or if a cell above ``r_c`` failed while its runs
+    were still improving (:func:`_still_improving` with ``tolerance``: no evidence that
+    population GD converged, so the failure is not a barrier). Columns ``d, r_c, censored``."""
     cells = _cell_means(frame, "population", "frac_ov")
-    out = {}
+    improving = _still_improving(frame, tolerance) if math.isfinite(tolerance) else None
+    out = []
     for d, group in cells[cells["d"] >= min_d].groupby("d"):
         good = group.loc[group["value"] >= success, "r"]
-        undefined = group["value"].isna().any() or good.empty
-        out[int(d)] = math.nan if undefined else float(good.max())
-    return pd.Series(out, dtype=float).sort_index()
+        r_c = math.nan if group["value"].isna().any() or good.empty else float(good.max())
+        censored = bool(not good.empty and good.max() == group["r"].max())
+        if improving is not None and math.isfinite(r_c):
+            above = [(d, r) for r in group.loc[group["r"] > r_c, "r"]]
+            flags = improving.reindex(above)
+            if flags.isna().any() or flags.astype(bool).any():
+                r_c = math.nan
+        out.append({"d": int(d), "r_c": r_c, "censored": censored})
+    return pd.DataFrame(out, columns=["d", "r_c", "censored"])
 
 
-def barrier_exponent(frame: pd.DataFrame, success: float, min_d: int) -> float:
+def barrier_exponent(
+    frame: pd.DataFrame, success: float, min_d: int, tolerance: float = math.inf
+) -> float:
     """Slope of ``ln r_c`` vs ``ln d`` over ``d >= min_d`` (:func:`recoverable_ranks`); NaN
-    with fewer than 2 such d or when any of their ``r_c`` is NaN."""
-    rc = recoverable_ranks(frame, success, min_d)
-    if len(rc) < 2 or rc.isna().any():
+    with fewer than 2 such d, when any ``r_c`` is NaN, or when any is censored (recovery never
+    stopped on that grid: the slope of the grid's tops says nothing about a barrier)."""
+    rc = recoverable_ranks(frame, success, min_d, tolerance)
+    if len(rc) < 2 or rc["r_c"].isna().any() or rc["censored"].any():
         return math.nan
-    return loglog_slope(rc.index.to_numpy(float), rc.to_numpy(float))[0]
+    return loglog_slope(rc["d"].to_numpy(float), rc["r_c"].to_numpy(float))[0]
 
 
-def barrier_rho(frame: pd.DataFrame, success: float, min_d: int) -> float:
-    """``r_c / d^1.5`` at the largest ``d >= min_d`` (NaN if the run has none)."""
-    rc = recoverable_ranks(frame, success, min_d)
+def barrier_rho(
+    frame: pd.DataFrame, success: float, min_d: int, tolerance: float = math.inf,
+    limit: float = math.inf,
+) -> float:  # fmt: skip
+    """``r_c / d^1.5`` at the largest ``d >= min_d`` (NaN if the run has none). A censored
+    ``r_c`` is a lower bound: it is returned when it already exceeds ``limit`` (recovery past
+    the claimed bound), NaN otherwise (the grid stops before the bound)."""
+    rc = recoverable_ranks(frame, success, min_d, tolerance)
     if rc.empty:
         return math.nan
-    d = rc.index.max()
-    return float(rc[d] / d**1.5)
+    last = rc.loc[rc["d"].idxmax()]
+    value = float(last["r_c"] / last["d"] ** 1.5)
+    if bool(last["censored"]) and not value > limit:
+        return math.nan
+    return value
 
 
 def _population_dimensions(frame: pd.DataFrame) -> list[int]:

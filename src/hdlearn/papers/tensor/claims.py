@@ -159,12 +159,14 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
         claim("TENS-3c", f"(paper scale) The largest r recovered by population GD grows no "
               f"faster than d^{s['barrier_exponent_max']:g} over d >= {min_d}.",
               ("population",), "slope ln r_c vs ln d",
-              lambda f: barrier_exponent(f, success, min_d),
+              lambda f: barrier_exponent(f, success, min_d, s["convergence_tolerance"]),
               Prediction(high=s["barrier_exponent_max"]),
               precondition=lambda f: barrier_precondition(f, min_d, 2)),
         claim("TENS-3d", f"(paper scale) ... and stays <= {s['barrier_rho_max']:g} d^1.5 at "
               "the largest d.", ("population",), "r_c / d^1.5 at max d",
-              lambda f: barrier_rho(f, success, min_d), Prediction(high=s["barrier_rho_max"]),
+              lambda f: barrier_rho(f, success, min_d, s["convergence_tolerance"],
+                                    s["barrier_rho_max"]),
+              Prediction(high=s["barrier_rho_max"]),
               precondition=lambda f: barrier_precondition(f, min_d, 1)),
         claim("TENS-4a", f"Small error implies learned weights: cubic runs with r <= "
               f"{s['weights_r_fraction']:g} min(R_gen, d^1.5) and rel_err <= "
