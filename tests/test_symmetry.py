@@ -146,6 +146,23 @@ def test_members_do_not_interact_and_censoring():
         threshold=0.1, schedule=evaluation_schedule(20, 5, 0.03), chunk=16,
     )  # fmt: skip
     assert torch.isnan(capped.steps_to_learn).all() and capped.steps_run == 20
+    assert torch.isnan(capped.steps_to_weak).all()  # no weak threshold asked for
+
+
+def test_weak_learning_comes_no_later_than_learning():
+    net, draw, x_test, y_test = _problem([0, 1])
+    result = train_until_learned(
+        net, net.tensors(), step_sizes(net, 8, 0.2), draw, x_test, y_test, 1.0,
+        threshold=0.1, schedule=evaluation_schedule(2000, 5, 0.03), chunk=16,
+        weak_threshold=0.9,
+    )  # fmt: skip
+    assert not torch.isnan(result.steps_to_weak).any()
+    assert (result.steps_to_weak <= result.steps_to_learn).all()
+    with pytest.raises(ValueError, match="weak_threshold"):
+        train_until_learned(
+            net, net.tensors(), step_sizes(net, 8, 0.2), draw, x_test, y_test, 1.0,
+            threshold=0.5, schedule=[10], chunk=16, weak_threshold=0.4,
+        )  # fmt: skip
 
 
 def test_equivariance_gaps():
@@ -200,8 +217,8 @@ def test_expand_shares_baseline_cells_and_specs_are_json():
 
 
 #: The claims whose regime the smoke grid lacks (d <= 40, no k = 4, depth 3 only at k = 2).
-SMOKE_BELOW_SCALE = {"SYM-1b", "SYM-1c", "SYM-1d", "SYM-1f", "SYM-2a", "SYM-2b", "SYM-3c",
-                     "SYM-4a", "SYM-4b", "SYM-4f"}  # fmt: skip
+SMOKE_BELOW_SCALE = {"SYM-1b", "SYM-1c", "SYM-1d", "SYM-1f", "SYM-1g", "SYM-2a", "SYM-2b",
+                     "SYM-2d", "SYM-3c", "SYM-4a", "SYM-4b", "SYM-4f"}  # fmt: skip
 
 
 @pytest.mark.parametrize("scale", ["smoke", "default", "paper"])

@@ -42,11 +42,14 @@ def evaluation_schedule(cap: int, first: int, relative: float) -> list[int]:
 @dataclass(frozen=True)
 class OnlineResult:
     """Per member: ``steps_to_learn`` (NaN when censored), the relative test error at the last
-    evaluation, and how many steps were run (training stops once every member has learned)."""
+    evaluation, how many steps were run (training stops once every member has learned), and
+    ``steps_to_weak``, the first evaluation below the weak threshold (NaN when censored or
+    when no weak threshold was asked for)."""
 
     steps_to_learn: torch.Tensor
     final_rel_err: torch.Tensor
     steps_run: int
+    steps_to_weak: torch.Tensor
 
 
 def sgd_update(tensors: Sequence[torch.Tensor], grads, lrs: Sequence[float]) -> None:
@@ -110,14 +113,21 @@ def train_until_learned(
     threshold: float,
     schedule: Sequence[int],
     chunk: int,
+    weak_threshold: float | None = None,
 ) -> OnlineResult:
     """Online SGD until every member learned or the last step of ``schedule`` (the cap).
+    Learned: relative test error (MSE / ``variance``) below ``threshold`` at an evaluation;
+    weakly learned: below ``weak_threshold`` (>= ``threshold``, so a member that learned has
+    weakly learned by then).
 
     ``draw(c)`` returns ``c`` batches at once, ``x`` (c, E, B, d) and ``y`` (c, E, B) (drawn in
     chunks of ``chunk`` steps to save per-call overhead; each member's stream is its own).
     """
     members = x_test.shape[0]
+    if weak_threshold is not None and weak_threshold < threshold:
+        raise ValueError(f"weak_threshold {weak_threshold} is below threshold {threshold}")
     learned_at = torch.full((members,), math.nan, dtype=torch.float64)
+    weak_at = torch.full((members,), math.nan, dtype=torch.float64)
     rel_err = torch.full((members,), math.nan, dtype=torch.float64)
     step, buffer, position = 0, None, 0
     for when in schedule:
@@ -132,6 +142,8 @@ def train_until_learned(
         rel_err = (mse / variance).double().cpu()
         newly = torch.isnan(learned_at) & (rel_err < threshold)
         learned_at[newly] = float(step)
+        if weak_threshold is not None:
+            weak_at[torch.isnan(weak_at) & (rel_err < weak_threshold)] = float(step)
         if not torch.isnan(learned_at).any():
             break
-    return OnlineResult(learned_at, rel_err, step)
+    return OnlineResult(learned_at, rel_err, step, weak_at)

@@ -72,18 +72,25 @@ def _parse(label: str) -> tuple:
     return experiment, arch, int(depth), target, int(k), int(d), variant
 
 
+#: The columns of each learning criterion: (steps, learned flag). ``strong``: test MSE/Var
+#: below ``threshold``; ``weak``: below ``weak_threshold`` (the paper's weak learning).
+CRITERIA = {"strong": ("steps_to_learn", "learned"), "weak": ("steps_to_weak", "weak_learned")}
+
+
 class Summary:
     """Censored median steps and fraction learned per (experiment, series, d) of a compact
-    frame (the ``default`` variant: training rows)."""
+    frame (the ``default`` variant: training rows), under a learning ``criterion`` of
+    :data:`CRITERIA`."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, criterion: str = "strong") -> None:
         self.median: dict[tuple, float] = {}
         self.fraction: dict[tuple, float] = {}
         #: the keys of each (experiment, d), so that look-ups scan a few series, not all
         self._cells: dict[tuple[str, int], list[tuple]] = {}
-        if frame.empty or "steps_to_learn" not in frame:
+        columns = CRITERIA[criterion]
+        if frame.empty or columns[0] not in frame:
             return
-        steps, learned = (frame[c].to_numpy(np.float64) for c in ("steps_to_learn", "learned"))
+        steps, learned = (frame[c].to_numpy(np.float64) for c in columns)
         labels = frame["group"].cat.categories
         median, fraction, counts = group_median_mean(
             frame["group"].cat.codes.to_numpy(), _censored(steps, learned), learned, len(labels)
@@ -199,9 +206,11 @@ def min_fraction_learned(
 
 
 def slope(
-    frame: pd.DataFrame, experiment: str, d_range, min_learned: float, **series: object
-) -> float:
-    return Summary(frame).slope(experiment, d_range, min_learned, **series)
+    frame: pd.DataFrame, experiment: str, d_range, min_learned: float,
+    criterion: str = "strong", **series: object,
+) -> float:  # fmt: skip
+    """:meth:`Summary.slope` under ``criterion`` (:data:`CRITERIA`)."""
+    return Summary(frame, criterion).slope(experiment, d_range, min_learned, **series)
 
 
 def steps_ratio(

@@ -143,6 +143,16 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
                                   _fit("parity", s["slope_k2_d"], k2)),
               variant=f"{fitted(k3, k2)} (k=3 over d in {s['slope_k3_d']}, k=2 over d in "
               f"{s['slope_k2_d']})"),
+        claim("SYM-1g", "Under the paper's own weak-learning criterion (test MSE/Var below "
+              "weak_threshold: a non-negligible edge) the exponent rises with k too.",
+              "slope_weak(k=3) - slope_weak(k=2)",
+              lambda f: slope(f, "parity", s["slope_k3_d"], learned, "weak", **k3)
+              - slope(f, "parity", s["slope_k2_d"], learned, "weak", **k2),
+              Prediction(low=s["slope_gap_min"]), ("parity",),
+              precondition=_first(_fit("parity", s["slope_k3_d"], k3),
+                                  _fit("parity", s["slope_k2_d"], k2)),
+              variant=f"{fitted(k3, k2)} weakly (steps_to_weak; k=3 over d in "
+              f"{s['slope_k3_d']}, k=2 over d in {s['slope_k2_d']})"),
         claim("SYM-1e", f"The cost ratio of k = 3 to k = 2 grows with d (d = {hi} vs {lo}).",
               f"[s3/s2](d={hi}) / [s3/s2](d={lo})",
               lambda f: ratio_growth(f, "parity", (lo, hi), k3, k2),
