@@ -579,7 +579,7 @@ def test_quadratic_level_and_target_text():
     assert dls_plotting.target_text(MAIN) == "0.71 h2 + 0.71 h4"
     assert dls_plotting.target_text([[3, 1.0]], "he3") == "he3: 1 h3"
     assert dls_plotting.target_text([], "missing") == "missing: "
-    methods = {"alg1", "rf", "ntk", "krr"}
+    methods = set(rep.METHODS)
     for style in (dls_plotting.METHOD_LABELS, dls_plotting.METHOD_COLORS,
                   dls_plotting.METHOD_MARKERS):  # fmt: skip
         assert set(style) == methods

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from hdlearn.analysis.strict import strict_max, strict_min
-from hdlearn.analysis.verdicts import Claim, Prediction
+from hdlearn.analysis.verdicts import Claim, Condition, Prediction
 from hdlearn.papers.representation.analysis import (
     FIG1_KERNELS,
     REFERENCE_METRICS,
@@ -135,10 +135,11 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
     pretrained = f"Algorithm 1 pre-trained with {_switch(s, 'transfer')}"
 
     def claim(cid, statement, name, statistic, prediction, table, precondition, variant,
-              note=None) -> Claim:  # fmt: skip
+              note=None, conditions=()) -> Claim:  # fmt: skip
         tables = table if isinstance(table, tuple) else (table,)
         return Claim(cid, PAPER, statement, tables, name, statistic, prediction, note=note,
-                     precondition=precondition, variant=variant)  # fmt: skip
+                     precondition=precondition, variant=variant,
+                     conditions=conditions)  # fmt: skip
 
     def at_size(
         what: str, keys: Callable[[pd.DataFrame], Iterable[Any]], need: int = 1
@@ -146,6 +147,7 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
         """Precondition: the rows hold ``need`` grid points ``keys`` (see :func:`_needs`)."""
         return lambda f: _needs(what, keys(f), need)
 
+    plateau_low, plateau_high = s["plateau_range"]
     k_ref, ref_seeds = s["fig1_reference_min_log_n"], s["fig1_reference_seeds"]
     sigmas, slack = s["fig1_reference_sigmas"], s["fig1_reference_slack"]
 
@@ -264,6 +266,19 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
                       lambda f: _keys(risk_at_size(f, RISK_KERNELS, c_risk, metric))),
               f"{' and '.join(RISK_KERNELS)} at every d they ran at that n, estimate {metric}",
               note=risk_methods_note),
+        claim("DLS-3d", "A kernel that can represent the degree-2 part (random features with "
+              "m = width_d2 d^2 > d(d+1)/2) reaches the kernels' plateau, the risk of the best "
+              f"quadratic predictor, by n = {c_risk:g} d^2 and does not go below it "
+              "(d^2 < n << d^p).", "min_d wide-RF risk",
+              lambda f: strict_min(risk_at_size(f, ["rf_wide"], c_risk, metric).values()),
+              Prediction(low=plateau_low), "risk",
+              at_size(f"rf_wide risks at n = {c_risk:g} d^2",
+                      lambda f: _keys(risk_at_size(f, ["rf_wide"], c_risk, metric))),
+              f"rf_wide at every d it ran at that n (risk.wide_rf), estimate {metric}",
+              conditions=(Condition(
+                  "max_d wide-RF risk",
+                  lambda f: strict_max(risk_at_size(f, ["rf_wide"], c_risk, metric).values()),
+                  Prediction(high=plateau_high)),)),
         claim("DLS-4a", f"Transfer (Thm 3): with pre-training, the head learns He_3 from N = "
               f"{n_tr} samples for every d.", f"max_d risk at N={n_tr}",
               lambda f: strict_max(transfer_independence(f, "alg1", n_tr, metric).values()),

@@ -112,7 +112,7 @@ from hdlearn.training.one_step import (
 
 PAPER = "representation"
 EXPERIMENTS = ("complexity", "reference", "alignment", "risk", "transfer", "ablation")
-METHODS = ("alg1", "rf", "ntk", "krr")
+METHODS = ("alg1", "rf", "ntk", "krr", "rf_wide")
 COLUMNS = [
     "method", "target", "d", "m", "n", "log_n", "n_target", "r", "eta_factor", "seed",
     "metric", "value",
@@ -233,6 +233,12 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
             if method != "krr":
                 spec["m"] = risk["m"]
             add_d("risk", spec)
+    wide = risk["wide_rf"]
+    for d in wide["d"]:
+        sizes = sorted({factor_samples(c, d * d) for c in risk["sizes_d2"]})
+        spec = {"method": "rf_wide", "d": int(d), "n": sizes, "target": targets["main"],
+                "m": factor_samples(wide["width_d2"], d * d)}  # fmt: skip
+        add_d("risk", spec)
 
     transfer = block["transfer"]
     grid = transfer["grid"]
@@ -413,7 +419,7 @@ class _Cell:
 
     def baseline(self, method: str, m: int) -> Features:
         seeds = self.data.seeds
-        if method == "rf":
+        if method in ("rf", "rf_wide"):  # the same random features, rf_wide only wider
             w = gaussian((m, self.d), generators(seeds, "rf_w", self.d, m), self.device,
                          1 / math.sqrt(self.d))  # fmt: skip
             b = gaussian((m,), generators(seeds, "rf_b", self.d, m), self.device)

@@ -11,11 +11,13 @@ METHOD_LABELS = {
     "rf": "random features",
     "ntk": "NTK (linearised, finite width)",
     "krr": "KRR, infinite-width ReLU NTK",
+    "rf_wide": "random features, m = 2 d^2 (can represent degree 2)",
 }
 #: Colour of each method.
-METHOD_COLORS = {"alg1": "#1f77b4", "rf": "#ff7f0e", "ntk": "#2ca02c", "krr": "#9467bd"}
+METHOD_COLORS = {"alg1": "#1f77b4", "rf": "#ff7f0e", "ntk": "#2ca02c", "krr": "#9467bd",
+                 "rf_wide": "#8c564b"}  # fmt: skip
 #: Marker of each method.
-METHOD_MARKERS = {"alg1": "o", "rf": "s", "ntk": "^", "krr": "D"}
+METHOD_MARKERS = {"alg1": "o", "rf": "s", "ntk": "^", "krr": "D", "rf_wide": "P"}
 
 
 def target_text(terms: Iterable[Sequence[float]], name: str | None = None) -> str:
