@@ -44,6 +44,7 @@ def synthetic_tables(d=32):
         levels += [
             _row("levels", "reference", d, math.nan, seed, "var_y", VAR_Y + shift),
             _row("levels", "reference", d, math.nan, seed, "level_deg4", 0.10 + shift),
+            _row("levels", "reference", d, math.nan, seed, "level_deg2", 0.30 + shift),
         ]
         for learner, curve in CURVES.items():
             for kappa, err in zip(KAPPAS, curve, strict=True):
@@ -91,8 +92,14 @@ def test_depth_statistics_exact_values():
     # the kernel's midpoint (0.60 + 0.33) / 2 = 0.465 between 1.6 (0.55) and 1.8 (0.45)
     krr = depth_analysis.learner_threshold(frame, "krr")
     assert krr == pytest.approx(1.6 + 0.2 * 0.085 / 0.10)
-    lead = depth_analysis.kernel_lead(frame, depth_analysis.layerwise_threshold)
-    assert lead == pytest.approx(krr - (1.6 + 0.2 * 0.04 / 0.15))
+    # the common onset: the level halfway between Var(y) = 0.60 and L2 = 0.30, 0.45; the kernel
+    # crosses it between 1.6 (0.55) and 1.8 (0.45) at 1.8, the layer-wise net between 1.4
+    # (0.60) and 1.6 (0.40) at 1.55
+    assert depth_analysis.common_onset(frame, "krr") == pytest.approx(1.8)
+    assert depth_analysis.common_onset(frame, "three_layer_layerwise") == pytest.approx(1.55)
+    lead = depth_analysis.kernel_lead(frame, depth_analysis.layerwise_onset, 1.5)
+    assert lead == pytest.approx((1.8 - 1.55) / (depth_analysis.kernel_kappa(32) - 1.5))
+    assert depth_analysis.kernel_kappa(32) == pytest.approx(math.log(529) / math.log(32))
 
 
 def test_dynamics_statistics_exact_values():

@@ -203,8 +203,8 @@ def test_bootstrap_keeps_rows_without_a_group_in_every_resample() -> None:
     """Rows with no seed (a paper's digitised values) are constants: never resampled, never a
     group, present in every resample."""
     seeds = pd.DataFrame({"seed": [0, 1, 2, 3, 4], "value": [1.0, 2.0, 3.0, 4.0, 5.0]})
-    paper = pd.DataFrame({"seed": [math.nan], "value": [10.0]})
-    data = pd.concat([seeds, paper], ignore_index=True)
+    paper = pd.DataFrame({"seed": [math.nan], "value": [10.0], "constant": [True]})
+    data = pd.concat([seeds.assign(constant=False), paper], ignore_index=True)
     seen = []
 
     def statistic(frame: pd.DataFrame) -> float:
@@ -217,3 +217,6 @@ def test_bootstrap_keeps_rows_without_a_group_in_every_resample() -> None:
     plain = bootstrap(seeds, lambda f: float(f["value"].mean()), by="seed", n_boot=50, seed=0,
                       level=0.9)  # fmt: skip
     assert np.allclose(estimate.samples, plain.samples - 10.0)
+    broken = pd.concat([seeds, pd.DataFrame({"seed": [math.nan], "value": [1.0]})])
+    with pytest.raises(ValueError, match="marked constant"):
+        bootstrap(broken, lambda f: 0.0, by="seed", n_boot=5, seed=0, level=0.9)

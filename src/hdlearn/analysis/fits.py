@@ -167,16 +167,22 @@ def bootstrap(
     on the order or the names of the groups, only on which groups were drawn how often:
     resamples that draw the same multiset of groups are evaluated once.
 
-    Rows whose ``by`` is missing (NaN) belong to no group: they are constants of the
-    statistic (e.g. a paper's digitised values, which have no seeds), kept in every resample.
+    Rows marked ``constant`` (a boolean column, e.g. a paper's digitised values, which have no
+    seeds) belong to no group: they are constants of the statistic, kept in every resample,
+    and their ``by`` must be missing. Any other row with a missing ``by`` is an error (a broken
+    measurement must not become a constant).
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie in (0, 1), got {level}")
     if n_boot < 1:
         raise ValueError(f"n_boot must be positive, got {n_boot}")
     value = float(statistic(data))
-    constant = data[data[by].isna()]
-    data = data[data[by].notna()]
+    missing = data[by].isna()
+    fixed = data["constant"].fillna(False).astype(bool) if "constant" in data else missing & False
+    if (missing & ~fixed).any() or (fixed & ~missing).any():
+        raise ValueError(f"rows without a {by!r} must be marked constant, and only they")
+    constant = data[fixed]
+    data = data[~missing]
     groups = np.unique(data[by].to_numpy())
     if groups.size == 0:
         raise ValueError(f"column {by!r} has no values to resample")

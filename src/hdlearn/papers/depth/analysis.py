@@ -156,13 +156,47 @@ def layerwise_threshold(frame: pd.DataFrame) -> float:
     return learner_threshold(frame, LAYERWISE)
 
 
-def kernel_lead(frame: pd.DataFrame, onset: Callable[[pd.DataFrame], float]) -> float:
-    """``kappa_c(KRR) - onset(frame)`` at the largest d: how much earlier in ``kappa`` than the
-    quadratic kernel the 3-layer net's ``onset`` (its threshold, or an overlap's midpoint)
-    comes. Thm 1 puts the 3-layer net at ``1 + eps1 = 1.5`` and kernels at ``n ~ d^2``
-    (``kappa = 2``): a lead of 0.5; a 3-layer net that learns only when the kernel does (the
-    alternative: depth adds no mechanism) has lead 0."""
-    return learner_threshold(frame, KRR) - onset(frame)
+def kernel_kappa(d: int) -> float:
+    """The paper's finite-d kernel threshold (Fig. 2's kernel asymptote): the ``kappa`` at
+    which ``n`` reaches the ``d(d-1)/2 + d + 1`` features of the quadratic kernel,
+    ``log(d(d-1)/2 + d + 1) / log d`` (1.83 at d = 32, 1.84 at d = 64, -> 2)."""
+    return math.log(d * (d - 1) / 2 + d + 1) / math.log(d)
+
+
+def common_onset(frame: pd.DataFrame, learner: str) -> float:
+    """First ``kappa`` at which ``learner``'s median error falls below the midpoint between
+    ``Var(y)`` and the best degree-2 level ``L2`` (the kernel's plateau), at the largest d:
+    one level for every learner, so a learner with a lower final error is not credited with
+    an earlier onset by its own midpoint (as :func:`threshold_kappa` would)."""
+    d = _largest_d(frame)
+    levels = experiment_rows(frame, "levels")
+    var_y, level2 = median_level(levels, d), median_level(levels, d, "level_deg2")
+    curve = median_curve(experiment_rows(frame, "sweep"), learner, d)
+    if len(curve) < 2 or not (np.isfinite(var_y) and np.isfinite(level2)):
+        return math.nan
+    return curve_crossing(curve, 0.5 * (var_y + level2))
+
+
+def kernel_lead(
+    frame: pd.DataFrame, onset: Callable[[pd.DataFrame], float], kappa_star: float
+) -> float:
+    """How much earlier than the quadratic kernel the 3-layer net's ``onset`` (its
+    :func:`common_onset`, or an overlap's midpoint) comes, as a fraction of the lead the
+    theory predicts at the run's largest d: ``(onset_KRR - onset) / (kernel_kappa(d) -
+    kappa_star)``, with ``onset_KRR`` the kernel's :func:`common_onset`. Thm 1 puts the 3-layer
+    net at ``kappa_star = max(1 + eps1, k eps1)`` and the kernel at :func:`kernel_kappa`
+    (paper Fig. 2): fraction 1; a 3-layer net that learns only when the kernel does (the
+    alternative: depth adds no mechanism) has 0. NaN when the kernel does not lead in theory
+    at this d."""
+    predicted = kernel_kappa(_largest_d(frame)) - kappa_star
+    if predicted <= 0:
+        return math.nan
+    return (common_onset(frame, KRR) - onset(frame)) / predicted
+
+
+def layerwise_onset(frame: pd.DataFrame) -> float:
+    """:func:`common_onset` of the layer-wise 3-layer net."""
+    return common_onset(frame, LAYERWISE)
 
 
 def overlap_curve(frame: pd.DataFrame, metric: str, learner: str = LAYERWISE) -> pd.Series:

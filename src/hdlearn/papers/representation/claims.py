@@ -354,5 +354,6 @@ def select_rows(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
               if name != "reference"]  # fmt: skip
     reference = tables["reference"]
     reference = reference[reference["metric"].isin(REFERENCE_METRICS)]
-    frames.append(reference.assign(seed=math.nan))
+    frames = [frame.assign(constant=False) for frame in frames]
+    frames.append(reference.assign(seed=math.nan, constant=True))
     return pd.concat(frames, ignore_index=True)

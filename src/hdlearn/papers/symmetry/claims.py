@@ -197,8 +197,10 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               Prediction(high=s["conv_slope_max"]), ("breaking",),
               precondition=_fit("breaking", s["conv_slope_d"], local3), variant=fitted(local3),
               conditions=conv_learns(local3, d_max=conv_d_max)),
-        claim("SYM-2e", f"At d = {s['fc_over_conv_d']} the i.i.d.-init FC net needs many times "
-              "the steps of the same FC net with the local init, on the same 3-parity.",
+        claim("SYM-2e", f"At d = {s['fc_over_conv_d']} the i.i.d.-init FC net (width m) needs "
+              "many times the steps of the local-init FC net (width channels d: the mean-field "
+              "limit does not depend on the width, the init's symmetry does), on the same "
+              "3-parity.",
               f"s_FC/s_local (k=3, d={s['fc_over_conv_d']})",
               lambda f: steps_ratio(f, "breaking", s["fc_over_conv_d"], k3, local3),
               Prediction(low=s["fc_over_conv_min"]), ("breaking",),

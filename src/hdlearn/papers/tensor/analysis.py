@@ -200,36 +200,34 @@ def crossover_exponent(frame: pd.DataFrame, width: float, level: float,
     return loglog_slope(rc["n_per_d"].to_numpy(float), rc["r_c"].to_numpy(float))[0]
 
 
-def budget_exponents(frame: pd.DataFrame, width: float, level: float,
-                     max_n_over_d3: float) -> pd.Series:  # fmt: skip
-    """Per budget family (``quadratic``: ``n = C d^2``, ``half_d3``: ``n = D3/2``), the slope
-    of ``ln r_c`` against ``ln(n/d)`` across the dimensions where it is sample-limited, for the
-    families with two or more values of ``n/d``; NaN for a family with a NaN ``r_c``. The
-    sample limit ``n ~ c r d`` gives 1 in every family; the ``d^1.5`` barrier ``r_c ~ d^1.5``
-    gives 1.5 at ``n = C d^2`` (``n/d ~ d``) and about 0.75-0.8 at ``n = D3/2``
-    (``n/d ~ d^2/12``), which a slope pooled over the families averages back to about 1."""
+#: The budget family whose own slope tells the sample limit from the d^1.5 barrier: at
+#: ``n = C d^2`` the limit gives ``r_c ~ n/d`` (slope 1), the barrier ``r_c ~ d^1.5 ~ (n/d)^1.5``.
+#: (At ``n = D3/2`` the barrier's ``(n/d)^0.8`` is too close to 1 to tell them apart.)
+DISCRIMINATING_BUDGET = "quadratic"
+
+
+def budget_points(frame: pd.DataFrame, width: float, level: float, max_n_over_d3: float,
+                  budget: str = DISCRIMINATING_BUDGET) -> int:  # fmt: skip
+    """How many values of ``n/d`` the sample-limited cells of ``budget`` have."""
     rc = crossover_ranks(frame, width, level, max_n_over_d3)
-    out = {}
-    for budget, family in rc.groupby("budget") if len(rc) else ():
-        if family["n_per_d"].nunique() < 2:
-            continue
-        if family["r_c"].isna().any():
-            out[budget] = math.nan
-            continue
-        x, y = family["n_per_d"].to_numpy(float), family["r_c"].to_numpy(float)
-        out[budget] = loglog_slope(x, y)[0]
-    return pd.Series(out, dtype=float).sort_index()
+    return int(rc.loc[rc["budget"] == budget, "n_per_d"].nunique()) if len(rc) else 0
 
 
 def budget_exponent_deviation(frame: pd.DataFrame, width: float, level: float,
-                              max_n_over_d3: float) -> float:  # fmt: skip
-    """``max |kappa_b - 1|`` over the budget families of :func:`budget_exponents` (NaN-strict;
-    NaN when no family has two values of ``n/d``): 0 for the sample limit, 0.5 for the
-    barrier (its ``n = C d^2`` family)."""
-    exponents = budget_exponents(frame, width, level, max_n_over_d3)
-    if exponents.empty:
+                              max_n_over_d3: float,
+                              budget: str = DISCRIMINATING_BUDGET) -> float:  # fmt: skip
+    """``|kappa_b - 1|`` for the budget family ``budget`` alone: the least-squares slope of
+    ``ln r_c`` against ``ln(n/d)`` over its sample-limited dimensions. The sample limit
+    ``n ~ c r d`` gives slope 1 in every family (deviation 0); the ``d^1.5`` barrier gives 1.5
+    at ``n = C d^2`` (deviation 0.5), which a slope pooled with the ``n = D3/2`` budgets
+    (about 0.8 there) averages back to about 0.9. NaN with fewer than two values of ``n/d``
+    or a NaN ``r_c``."""
+    rc = crossover_ranks(frame, width, level, max_n_over_d3)
+    family = rc[rc["budget"] == budget] if len(rc) else rc
+    if family.empty or family["n_per_d"].nunique() < 2 or family["r_c"].isna().any():
         return math.nan
-    return strict_max((exponents - 1.0).abs())
+    x, y = family["n_per_d"].to_numpy(float), family["r_c"].to_numpy(float)
+    return abs(loglog_slope(x, y)[0] - 1.0)
 
 
 # ----------------------------------------------------------------------------- TENS-3
