@@ -31,7 +31,7 @@ from hdlearn.analysis.verdicts import (
 )
 from hdlearn.papers.tensor import claims as ct
 from hdlearn.papers.tensor import experiment as tensor
-from hdlearn.targets.cubic import generic_rank, rank_of, tensor_dimension
+from hdlearn.sizes import generic_rank, rank_of, tensor_dimension
 
 BLOCK = CONFIG["scales"]["default"]["tensor"]
 S = BLOCK["claims"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from hdlearn.analysis import Estimate, bootstrap, first_crossing, loglog_slope
-from hdlearn.analysis.fits import distinct_resamples, unconditional_interval
+from hdlearn.analysis.fits import Resampling, distinct_resamples, unconditional_interval
 
 
 def test_loglog_slope_recovers_power_law() -> None:
@@ -220,3 +220,31 @@ def test_bootstrap_keeps_rows_without_a_group_in_every_resample() -> None:
     broken = pd.concat([seeds, pd.DataFrame({"seed": [math.nan], "value": [1.0]})])
     with pytest.raises(ValueError, match="marked constant"):
         bootstrap(broken, lambda f: 0.0, by="seed", n_boot=5, seed=0, level=0.9)
+
+
+def test_a_shared_resampling_bootstraps_each_statistic_as_its_own_bootstrap_would() -> None:
+    """One Resampling serves several statistics (a claim, its conditions, its paper's other
+    claims): each gets the estimate its own bootstrap call gives, and every distinct multiset's
+    frame is built once and handed to every statistic."""
+    frame = _seed_frame(1.0)
+    shared = Resampling(frame, by="seed", n_boot=300, seed=5)
+    seen: dict[str, list[int]] = {"mean": [], "max": []}
+
+    def recording(name: str, reduce: Callable[[pd.Series], float]):
+        def statistic(rows: pd.DataFrame) -> float:
+            seen[name].append(id(rows))
+            return float(reduce(rows["value"]))
+
+        return statistic
+
+    for name, reduce in (("mean", pd.Series.mean), ("max", pd.Series.max)):
+        alone = bootstrap(frame, lambda rows, r=reduce: float(r(rows["value"])), by="seed",
+                          n_boot=300, seed=5, level=0.9)  # fmt: skip
+        together = shared.estimate(recording(name, reduce), 0.9)
+        assert (together.value, together.ci_low, together.ci_high) == (
+            alone.value, alone.ci_low, alone.ci_high,
+        )  # fmt: skip
+        assert together.n_distinct == alone.n_distinct
+        np.testing.assert_array_equal(together.samples, alone.samples)
+    # the same frames (the data, then one per distinct multiset), in the same order
+    assert seen["mean"] == seen["max"] and len(set(seen["mean"][1:])) == together.n_distinct

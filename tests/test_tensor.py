@@ -20,14 +20,12 @@ from hdlearn.config import validate_config
 from hdlearn.papers.tensor import analysis as ta
 from hdlearn.papers.tensor import experiment as tensor
 from hdlearn.seeding import generators
+from hdlearn.sizes import generic_rank, rank_of, tensor_dimension
 from hdlearn.targets.cubic import (
     committee_labels,
     cubic_variance,
-    generic_rank,
     linear_fraction,
-    rank_of,
     sphere_weights,
-    tensor_dimension,
     weight_overlaps,
 )
 from hdlearn.targets.hermite import (

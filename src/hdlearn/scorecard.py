@@ -25,8 +25,9 @@ def paper_claims(paper: str, settings: Mapping[str, Any]) -> pd.DataFrame:
     cfg = settings["claims"]
     engine = VerdictSettings.of(cfg)
     provenance = cfg["provenance"]
+    resamplings: dict = {}  # one resampling per set of tables, shared by the paper's claims
     rows = [
-        evaluate(claim, selected, engine, provenance.get(claim.claim_id))
+        evaluate(claim, selected, engine, provenance.get(claim.claim_id), resamplings)
         for claim in module.claims(cfg)
     ]
     return scorecard(rows)

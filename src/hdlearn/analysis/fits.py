@@ -143,6 +143,88 @@ def distinct_resamples(groups: int) -> int:
     return math.comb(2 * groups - 1, groups)
 
 
+class Resampling:
+    """The ``n_boot`` cluster resamples of ``data`` over the distinct values of column ``by``,
+    drawn once and shared by every statistic evaluated on the same rows (a claim and the
+    conditions it presupposes, or several claims on the same tables): the draws, and each
+    distinct multiset's frame, are built once, so ``k`` statistics cost ``k`` evaluations per
+    distinct multiset, not ``k`` frame constructions too.
+
+    Each resample draws ``G`` groups with replacement from the ``G`` distinct (sorted) values of
+    ``data[by]`` using ``numpy.random.default_rng(seed)`` and concatenates their rows (a group
+    drawn twice appears twice). In a resample the ``by`` column is relabelled to the string
+    ``f"{group}#{k}"`` for the ``k``-th draw, so duplicated groups stay distinct.
+
+    Rows marked ``constant`` (a boolean column, e.g. a paper's digitised values, which have no
+    seeds) belong to no group: they are constants of the statistic, kept in every resample,
+    and their ``by`` must be missing. Any other row with a missing ``by`` is an error (a broken
+    measurement must not become a constant).
+
+    A statistic must neither modify the frame it is given (the frames are shared) nor depend
+    on the order or the names of the groups, only on which groups were drawn how often.
+    """
+
+    def __init__(self, data: pd.DataFrame, *, by: str, n_boot: int, seed: int) -> None:
+        if n_boot < 1:
+            raise ValueError(f"n_boot must be positive, got {n_boot}")
+        missing = data[by].isna()
+        fixed = (
+            data["constant"].fillna(False).astype(bool) if "constant" in data else missing & False
+        )
+        if (missing & ~fixed).any() or (fixed & ~missing).any():
+            raise ValueError(f"rows without a {by!r} must be marked constant, and only they")
+        self.data = data
+        self.by = by
+        self.n_boot = n_boot
+        self._constant = data[fixed]
+        self._grouped = data[~missing]
+        self._groups = np.unique(self._grouped[by].to_numpy())
+        if self._groups.size == 0:
+            raise ValueError(f"column {by!r} has no values to resample")
+        labels = self._grouped[by].to_numpy()
+        self._positions = [np.flatnonzero(labels == g) for g in self._groups]
+        self._sizes = np.array([p.size for p in self._positions])
+        rng = np.random.default_rng(seed)
+        #: the sorted draw of each resample, as a hashable multiset key
+        self.keys = [
+            tuple(np.sort(rng.integers(0, self._groups.size, size=self._groups.size)).tolist())
+            for _ in range(n_boot)
+        ]
+        self._frames: dict[tuple[int, ...], pd.DataFrame] = {}
+
+    def frame(self, key: tuple[int, ...]) -> pd.DataFrame:
+        """The rows of the resample that drew the groups ``key`` (built once, then shared)."""
+        if key not in self._frames:
+            draw = np.asarray(key)
+            rows = np.concatenate([self._positions[j] for j in draw])
+            labels = np.repeat(
+                [f"{self._groups[j]}#{k}" for k, j in enumerate(draw)], self._sizes[draw]
+            )
+            sample = self._grouped.iloc[rows].reset_index(drop=True)
+            sample[self.by] = labels
+            if len(self._constant):
+                sample = pd.concat([sample, self._constant], ignore_index=True)
+            self._frames[key] = sample
+        return self._frames[key]
+
+    def estimate(self, statistic: Callable[[pd.DataFrame], float], level: float) -> Estimate:
+        """``statistic`` on the data and on every resample, with its
+        :func:`unconditional_interval` at ``level`` (resamples drawing the same multiset are
+        evaluated once)."""
+        if not 0.0 < level < 1.0:
+            raise ValueError(f"level must lie in (0, 1), got {level}")
+        value = float(statistic(self.data))
+        memo: dict[tuple[int, ...], float] = {}
+        resampled = np.empty(self.n_boot, dtype=np.float64)
+        for b, key in enumerate(self.keys):
+            if key not in memo:
+                memo[key] = float(statistic(self.frame(key)))
+            resampled[b] = memo[key]
+        low, high = unconditional_interval(resampled, level)
+        finite = int(np.isfinite(resampled).sum())
+        return Estimate(value, low, high, finite, self.n_boot, len(memo), resampled)
+
+
 def bootstrap(
     data: pd.DataFrame,
     statistic: Callable[[pd.DataFrame], float],
@@ -152,57 +234,16 @@ def bootstrap(
     seed: int,
     level: float,
 ) -> Estimate:
-    """Cluster (group) bootstrap of ``statistic`` over the distinct values of column ``by``.
-
-    ``value = statistic(data)``. Each of the ``n_boot`` resamples draws ``G`` groups with
-    replacement from the ``G`` distinct (sorted) values of ``data[by]`` using
-    ``numpy.random.default_rng(seed)``, concatenates their rows (a group drawn twice appears
-    twice) and evaluates ``statistic``. In a resample the ``by`` column is relabelled to the
-    string ``f"{group}#{k}"`` for the ``k``-th draw, so duplicated groups stay distinct.
+    """Cluster (group) bootstrap of ``statistic`` over the distinct values of column ``by``:
+    ``value = statistic(data)`` and the statistic on each of the ``n_boot`` resamples of
+    :class:`Resampling` (which says how they are drawn, and how rows without a group are
+    kept).
 
     The interval is :func:`unconditional_interval` of all ``n_boot`` resampled statistics: a
     resample where the statistic is undefined (not finite) is neither inside nor outside any
     region, so it widens the interval to an infinite end once more than ``(1 - level)/2`` of the
-    resamples are undefined. Deterministic for a fixed ``seed``. A statistic must not depend
-    on the order or the names of the groups, only on which groups were drawn how often:
-    resamples that draw the same multiset of groups are evaluated once.
-
-    Rows marked ``constant`` (a boolean column, e.g. a paper's digitised values, which have no
-    seeds) belong to no group: they are constants of the statistic, kept in every resample,
-    and their ``by`` must be missing. Any other row with a missing ``by`` is an error (a broken
-    measurement must not become a constant).
+    resamples are undefined. Deterministic for a fixed ``seed``.
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie in (0, 1), got {level}")
-    if n_boot < 1:
-        raise ValueError(f"n_boot must be positive, got {n_boot}")
-    value = float(statistic(data))
-    missing = data[by].isna()
-    fixed = data["constant"].fillna(False).astype(bool) if "constant" in data else missing & False
-    if (missing & ~fixed).any() or (fixed & ~missing).any():
-        raise ValueError(f"rows without a {by!r} must be marked constant, and only they")
-    constant = data[fixed]
-    data = data[~missing]
-    groups = np.unique(data[by].to_numpy())
-    if groups.size == 0:
-        raise ValueError(f"column {by!r} has no values to resample")
-    positions = [np.flatnonzero((data[by] == g).to_numpy()) for g in groups]
-    sizes = np.array([p.size for p in positions])
-    rng = np.random.default_rng(seed)
-    resampled = np.empty(n_boot, dtype=np.float64)
-    memo: dict[tuple[int, ...], float] = {}
-    for b in range(n_boot):
-        draw = np.sort(rng.integers(0, groups.size, size=groups.size))
-        key = tuple(draw.tolist())
-        if key not in memo:
-            rows = np.concatenate([positions[j] for j in draw])
-            labels = np.repeat([f"{groups[j]}#{k}" for k, j in enumerate(draw)], sizes[draw])
-            sample = data.iloc[rows].reset_index(drop=True)
-            sample[by] = labels
-            if len(constant):
-                sample = pd.concat([sample, constant], ignore_index=True)
-            memo[key] = float(statistic(sample))
-        resampled[b] = memo[key]
-    low, high = unconditional_interval(resampled, level)
-    finite = int(np.isfinite(resampled).sum())
-    return Estimate(value, low, high, finite, n_boot, len(memo), resampled)
+    return Resampling(data, by=by, n_boot=n_boot, seed=seed).estimate(statistic, level)

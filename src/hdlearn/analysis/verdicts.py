@@ -46,7 +46,7 @@ from typing import Any
 
 import pandas as pd
 
-from hdlearn.analysis.fits import Estimate, bootstrap, distinct_resamples
+from hdlearn.analysis.fits import Estimate, Resampling, distinct_resamples
 
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
 BELOW_SCALE = "BELOW-SCALE"
@@ -196,10 +196,15 @@ def evaluate(
     rows: pd.DataFrame,
     settings: VerdictSettings,
     provenance: Mapping[str, str] | None = None,
+    resamplings: dict[tuple[str, ...], Resampling] | None = None,
 ) -> dict[str, object]:
     """The claims-table row of ``claim`` on ``rows``; ``provenance`` is the claim's config
     entry (``tag`` and ``ref``). Only the rows of the claim's own tables count (their
-    ``experiment`` column): its seeds are the seeds it rests on and the bootstrap resamples."""
+    ``experiment`` column): its seeds are the seeds it rests on and the bootstrap resamples.
+
+    The claim and its conditions share one :class:`~hdlearn.analysis.fits.Resampling` of those
+    rows. ``resamplings`` (keyed by the claim's tables) shares them across claims too: pass the
+    same dict, and the same ``rows`` and ``settings``, for every claim of a paper."""
     if "experiment" in rows:
         rows = rows[rows["experiment"].isin(claim.tables)]
     base = {
@@ -244,17 +249,22 @@ def evaluate(
             **base, "value": float(claim.statistic(rows)), "ci_low": math.nan,
             "ci_high": math.nan, "verdict": BELOW_SCALE, "reason": below, **_bookkeeping(None),
         }  # fmt: skip
-    estimate = bootstrap(
-        rows, claim.statistic, by="seed", n_boot=settings.bootstrap,
-        seed=settings.bootstrap_seed, level=settings.confidence,
-    )  # fmt: skip
+    resamplings = {} if resamplings is None else resamplings
+    if claim.tables not in resamplings:
+        resamplings[claim.tables] = Resampling(
+            rows, by="seed", n_boot=settings.bootstrap, seed=settings.bootstrap_seed
+        )
+    resampling = resamplings[claim.tables]
+    estimate = resampling.estimate(claim.statistic, settings.confidence)
     verdict, reason = decide(
         estimate, claim.prediction, base["n_seeds"], settings.min_seeds, settings.confidence
     )
     # with fewer than min_seeds seeds nothing is decided, a condition neither
     coarse = base["n_seeds"] < settings.min_seeds
     conditions = () if coarse else claim.conditions
-    decided = [(c.name, *_decide_condition(c, rows, settings, base["n_seeds"])) for c in conditions]
+    decided = [
+        (c.name, *_decide_condition(c, resampling, settings, base["n_seeds"])) for c in conditions
+    ]
     verdict, reason = conjunction((verdict, reason), decided)
     inside = sum(1 for t in estimate.samples if claim.prediction.contains(t))
     return {
@@ -266,15 +276,12 @@ def evaluate(
 
 
 def _decide_condition(
-    condition: Condition, rows: pd.DataFrame, settings: VerdictSettings, n_seeds: int
+    condition: Condition, resampling: Resampling, settings: VerdictSettings, n_seeds: int
 ) -> tuple[str, str]:
-    """``(verdict, text)`` of one condition: bootstrapped on the claim's resamples (same seed,
-    same groups) and decided by :func:`decide`; ``text`` is ``name = value [CI] region:
-    verdict`` (with the reason when it is not a clean PASS/FAIL)."""
-    estimate = bootstrap(
-        rows, condition.statistic, by="seed", n_boot=settings.bootstrap,
-        seed=settings.bootstrap_seed, level=settings.confidence,
-    )  # fmt: skip
+    """``(verdict, text)`` of one condition: bootstrapped on the claim's resamples and decided
+    by :func:`decide`; ``text`` is ``name = value [CI] region: verdict`` (with the reason when
+    it is not a clean PASS/FAIL)."""
+    estimate = resampling.estimate(condition.statistic, settings.confidence)
     verdict, reason = decide(
         estimate, condition.prediction, n_seeds, settings.min_seeds, settings.confidence
     )

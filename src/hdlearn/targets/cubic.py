@@ -102,19 +102,3 @@ def weight_overlaps(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tenso
     u = student.double()
     u = u / u.norm(dim=-1, keepdim=True)
     return (teacher.double() @ u.transpose(-1, -2)).abs().amax(-1)
-
-
-def tensor_dimension(d: int, degree: int = 3) -> int:
-    """``D_k = C(d + k, k)``: the number of monomials of degree ``<= k`` in ``d`` variables."""
-    return math.comb(d + degree, degree)
-
-
-def generic_rank(d: int) -> int:
-    """``R_gen = ceil(C(d + 2, 3) / d)``: the generic rank of symmetric ``d x d x d`` tensors
-    (Alexander-Hirschowitz; the identifiability ceiling, about ``d^2 / 6``)."""
-    return math.ceil(math.comb(d + 2, 3) / d)
-
-
-def rank_of(d: int, rho: float) -> int:
-    """The teacher width ``r = max(1, round(rho d^1.5))`` at ``rho = r/d^1.5``."""
-    return max(1, round(rho * float(d) ** 1.5))

@@ -8,7 +8,7 @@ finite-sample student). Every summary and every extreme is NaN-strict
 (:mod:`hdlearn.analysis.strict`): a diverged or missing seed makes its cell's mean or median
 NaN, a NaN cell makes the extreme over cells (and a crossover or recovered rank read from it)
 NaN, so the statistic is NaN instead of resting on the runs that happened to finish. Ranks are
-``r = rank_of(d, rho)`` and ``R_gen = generic_rank(d)`` (:mod:`hdlearn.targets.cubic`), the
+``r = rank_of(d, rho)`` and ``R_gen = generic_rank(d)`` (:mod:`hdlearn.sizes`), the
 sizes the experiment uses. The preconditions (:func:`barrier_precondition`,
 :func:`crossover_precondition`) read sizes only, never measured values.
 """
@@ -22,7 +22,7 @@ import pandas as pd
 
 from hdlearn.analysis.fits import loglog_slope
 from hdlearn.analysis.strict import strict_groups, strict_max, strict_min
-from hdlearn.targets.cubic import generic_rank, rank_of
+from hdlearn.sizes import generic_rank, rank_of
 
 RUN_KEYS = ["experiment", "learner", "activation", "d", "r", "m", "n", "budget", "seed"]
 #: The experiments whose runs have a cubic (He3) teacher and student: TENS-4a reads them all.

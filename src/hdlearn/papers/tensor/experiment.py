@@ -53,15 +53,12 @@ from hdlearn.baselines.tensor import hermite_least_squares, power_iteration, pow
 from hdlearn.io import params_hash
 from hdlearn.rows import TidyRows
 from hdlearn.seeding import generators
-from hdlearn.sizes import factor_samples
+from hdlearn.sizes import factor_samples, generic_rank, rank_of, tensor_dimension
 from hdlearn.targets.cubic import (
     committee_labels,
     cubic_variance,
-    generic_rank,
     linear_fraction,
-    rank_of,
     sphere_weights,
-    tensor_dimension,
     weight_overlaps,
 )
 from hdlearn.targets.gaussian import gaussian_inputs
@@ -87,7 +84,7 @@ COLUMNS = [
 
 
 def ranks(d: int, rhos: Iterable[float], cap: float) -> list[int]:
-    """Distinct ``r = rank_of(d, rho)`` (:func:`hdlearn.targets.cubic.rank_of`) with
+    """Distinct ``r = rank_of(d, rho)`` (:func:`hdlearn.sizes.rank_of`) with
     ``r <= cap``, ascending."""
     return sorted({r for r in (rank_of(d, rho) for rho in rhos) if r <= cap + 1e-9})
 
