@@ -199,3 +199,16 @@ def test_every_claim_has_a_provenance_tag_and_no_other(paper):
     with pytest.raises(ConfigError, match=r"'folklore' is not allowed; allowed values: 'paper', "
                        "'theory', 'calibrated'"):  # fmt: skip
         validate_config(config, SCHEMA)
+
+
+def test_semantic_checks_run_on_the_scales_asked_for():
+    """The workflow checks the blocks of the scale it plans: a preset no paper has at paper
+    scale is refused there, not in a smoke run (the schema still checks every scale)."""
+    bad = _config(**{"scales/paper/depth/preset": "tuned"})
+    bad["presets"]["depth"].pop("tuned")
+    del bad["scales"]["smoke"]["depth"]["preset"], bad["scales"]["default"]["depth"]["preset"]
+    validate_config(copy.deepcopy(bad), SCHEMA, scales=["smoke"])
+    with pytest.raises(ConfigError, match="config.scales.paper.depth.preset: 'tuned'"):
+        validate_config(copy.deepcopy(bad), SCHEMA, scales=["paper"])
+    with pytest.raises(ConfigError, match="config.scales.paper.depth.preset"):
+        validate_config(bad, SCHEMA)

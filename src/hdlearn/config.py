@@ -9,7 +9,7 @@ once. Checks the schema cannot express (such as ``branches * d_eff <= d``) follo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -100,10 +100,14 @@ def compose_schema(core_path: str | Path) -> dict[str, Any]:
     return schema
 
 
-def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str, Any]:
+def validate_config(
+    config: dict[str, Any], schema_path: str | Path, scales: Iterable[str] | None = None
+) -> dict[str, Any]:
     """Fill defaults into ``config`` and validate it against :func:`compose_schema` of the core
     schema at ``schema_path``; raise :class:`ConfigError` on the first problem (all problems are
-    listed in the message, most specific first)."""
+    listed in the message, most specific first). The checks the schema cannot express
+    (:func:`_check_semantics`) run on the blocks of ``scales`` only (every scale when ``None``):
+    the workflow checks the scale it runs, not the others it never plans."""
     schema = compose_schema(schema_path)
     _fill_defaults(config, schema, schema)
     validator = jsonschema.Draft202012Validator(schema)
@@ -112,7 +116,7 @@ def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str
         lines = [_describe(leaf) for error in errors for leaf in _leaves(error)]
         unique = list(dict.fromkeys(lines))
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(unique))
-    _check_semantics(config)
+    _check_semantics(config, None if scales is None else set(scales))
     return config
 
 
@@ -123,12 +127,15 @@ def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationErro
     return [leaf for sub in error.context for leaf in _leaves(sub)]
 
 
-def _check_semantics(config: Mapping[str, Any]) -> None:
-    """Checks the schema cannot express: a block's ``preset`` names one of its paper's presets,
-    its seeds and claims pass :func:`_check_seeds` and :func:`_check_provenance`, then the
-    paper's own ``check_config(block, presets, where)`` where it has one."""
+def _check_semantics(config: Mapping[str, Any], scales: set[str] | None) -> None:
+    """Checks the schema cannot express, on the blocks of ``scales`` (all when ``None``): a
+    block's ``preset`` names one of its paper's presets, its seeds and claims pass
+    :func:`_check_seeds` and :func:`_check_provenance`, then the paper's own
+    ``check_config(block, presets, where)`` where it has one."""
     stride = int(config["replicates"]["seed_stride"])
     for scale, grids in config["scales"].items():
+        if scales is not None and scale not in scales:
+            continue
         for paper, block in grids.items():
             where = f"config.scales.{scale}.{paper}"
             _check_seeds(block, where, stride)

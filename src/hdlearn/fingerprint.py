@@ -116,6 +116,7 @@ def fingerprint(paths: Iterable[Path], root: Path = SRC) -> str:
     return digest.hexdigest()[:12]
 
 
+@functools.cache
 def cell_code(paper: str) -> str:
     """The fingerprint of the code a cell of ``paper`` runs: the closure of its
     ``experiment`` module and of :mod:`hdlearn.runner` (device, determinism, threads)."""

@@ -23,7 +23,8 @@ SCALES = ("smoke", "default", "paper")
 ROOT = Path(workflow.basedir)
 
 try:
-    validate_config(config, ROOT / "config" / "schema.yaml")
+    # the schema on the whole config, the semantic checks on the scale this run plans
+    validate_config(config, ROOT / "config" / "schema.yaml", scales=[config.get("scale")])
 except ConfigError as error:
     sys.exit(f"hdlearn: {error}")
 
