@@ -1,11 +1,14 @@
 """Atomic writes and provenance."""
 
+import os
 import platform
+import stat
 
 import pandas as pd
 import pytest
 import yaml
 
+from hdlearn import io
 from hdlearn.io import (
     atomic_write_text,
     params_hash,
@@ -77,3 +80,21 @@ def test_yaml_line_reads_back_exactly():
     values = {"exact_max": 1e-10, "fit": [20, 160], "metric": "risk_cvopt", "level": 0.9, "k": 1}
     line = yaml_line(values)
     assert "\n" not in line and yaml.safe_load(line) == values
+
+
+def test_written_files_follow_the_umask_not_the_temporary_file_mode(tmp_path):
+    """Results on a shared file system must be readable as the user's umask allows (mkstemp's
+    temporary files are 0600)."""
+    path = tmp_path / "table.txt"
+    previous = os.umask(0o022)
+    try:
+        io._file_mode.cache_clear()
+        atomic_write_text("x", path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        os.umask(0o077)
+        io._file_mode.cache_clear()
+        atomic_write_text("y", path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)
+        io._file_mode.cache_clear()

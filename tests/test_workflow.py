@@ -9,6 +9,7 @@ setting only the figures that draw it, and the report builds.
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -220,3 +221,13 @@ def test_report(run):
     report = run["dir"] / "results" / "smoke" / "report.html"
     _snakemake(run["dir"], "--report", str(report))
     assert report.stat().st_size > 50_000
+
+
+def test_result_files_are_readable_as_the_umask_allows(run):
+    """No result is written with the 0600 of a temporary file: collaborators on a shared file
+    system read what the user's umask lets them read."""
+    umask = os.umask(0)
+    os.umask(umask)
+    files = [path for path in (run["dir"] / "results").rglob("*") if path.is_file()]
+    wrong = [p for p in files if stat.S_IMODE(p.stat().st_mode) != 0o666 & ~umask]
+    assert files and not wrong, wrong[:10]

@@ -9,6 +9,7 @@ interrupted job never leaves a partial output behind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -91,8 +92,19 @@ def provenance(params: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _file_mode() -> int:
+    """``0o666`` less the process's umask: the mode ``open()`` would give a new file (the
+    temporary files of :func:`tempfile.mkstemp` are ``0o600``, unreadable to collaborators on a
+    shared file system)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(data: bytes, path: str | os.PathLike[str]) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename;
+    the file gets the mode a plain ``open()`` would give it (the user's umask).
 
     Temporary files left by an earlier attempt that was killed are removed first.
     """
@@ -102,6 +114,7 @@ def atomic_write_bytes(data: bytes, path: str | os.PathLike[str]) -> None:
         stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
