@@ -8,6 +8,7 @@ hdlearn compute   --mapping '<json>' --output compute.csv
 hdlearn checks    --output checks.txt claims.csv       (exit status 1 if an identity check failed)
 hdlearn replication --csv r.csv --md r.md 0=claims/depth.parquet 1=replicate-1/... ...
 hdlearn bench     depth-sweep [--d 32] [--output benchmarks/depth_sweep.json]
+hdlearn compare   A B [--markdown comparison.md]   (A, B: results folders or claims.csv files)
 """
 
 from __future__ import annotations
@@ -197,7 +198,28 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     bench.add_argument("--output", default=None)
     bench.set_defaults(handler=_bench)
+
+    comp = commands.add_parser(
+        "compare", help="two runs side by side: verdicts, values and cells that changed"
+    )
+    comp.add_argument("a", help="the baseline: a results folder (results/<scale>) or claims.csv")
+    comp.add_argument("b", help="the run to compare with it")
+    comp.add_argument("--markdown", default=None, help="also write the comparison here")
+    comp.set_defaults(handler=_compare)
     return parser
+
+
+def _compare(args: argparse.Namespace) -> None:
+    from hdlearn.compare import CompareError, compare, to_markdown, to_text
+    from hdlearn.io import atomic_write_text
+
+    try:
+        result = compare(args.a, args.b)
+    except CompareError as error:
+        sys.exit(f"hdlearn compare: {error}")
+    print(to_text(result))
+    if args.markdown:
+        atomic_write_text(to_markdown(result), args.markdown)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
