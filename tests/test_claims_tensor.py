@@ -30,7 +30,7 @@ from hdlearn.analysis.verdicts import (
     evaluate,
 )
 from hdlearn.papers.tensor import claims as ct
-from hdlearn.papers.tensor import experiment as tensor
+from hdlearn.papers.tensor import grid as tensor_grid
 from hdlearn.sizes import generic_rank, rank_of, tensor_dimension
 
 BLOCK = CONFIG["scales"]["default"]["tensor"]
@@ -72,7 +72,7 @@ def _budgets(ds, max_n_over_d3):
     out = []
     for d in ds:
         for budget in st["budgets"]:
-            n = tensor.budget_samples(d, budget, st["quadratic_coef"], st["d3_fraction"])
+            n = tensor_grid.budget_samples(d, budget, st["quadratic_coef"], st["d3_fraction"])
             if n <= max_n_over_d3 * tensor_dimension(d):
                 out.append((d, budget, n))
     return out
@@ -152,7 +152,7 @@ def _population_grid(scale):
     """The population-GD ranks of ``scale``'s grid, ``{d: [r, ...]}``."""
     grid = CONFIG["scales"][scale]["tensor"]["population"]
     cap = grid["max_r_over_rgen"]
-    return {d: tensor.ranks(d, grid["rhos"], cap * generic_rank(d)) for d in grid["d"]}
+    return {d: tensor_grid.ranks(d, grid["rhos"], cap * generic_rank(d)) for d in grid["d"]}
 
 
 #: The paper scale's population-GD grid at the dimensions TENS-3c/3d read (d >= barrier_min_d).

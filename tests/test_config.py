@@ -2,6 +2,9 @@
 
 import copy
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -208,7 +211,23 @@ def test_semantic_checks_run_on_the_scales_asked_for():
     bad["presets"]["depth"].pop("tuned")
     del bad["scales"]["smoke"]["depth"]["preset"], bad["scales"]["default"]["depth"]["preset"]
     validate_config(copy.deepcopy(bad), SCHEMA, scales=["smoke"])
-    with pytest.raises(ConfigError, match="config.scales.paper.depth.preset: 'tuned'"):
+    with pytest.raises(ConfigError, match=re.escape("config.scales.paper.depth.preset: 'tuned'")):
         validate_config(copy.deepcopy(bad), SCHEMA, scales=["paper"])
-    with pytest.raises(ConfigError, match="config.scales.paper.depth.preset"):
+    with pytest.raises(ConfigError, match=re.escape("config.scales.paper.depth.preset")):
         validate_config(bad, SCHEMA)
+
+
+def test_planning_and_validating_a_scale_never_import_torch():
+    """The DAG plans at parse time: a no-op run must not pay the torch import (the papers'
+    grid modules are pure Python; their experiment modules hold the training code)."""
+    code = (
+        "import sys, yaml\n"
+        "from hdlearn.config import validate_config\n"
+        "from hdlearn.papers import plan\n"
+        f"config = yaml.safe_load(open({str(ROOT / 'config' / 'config.yaml')!r}))\n"
+        f"validate_config(config, {str(SCHEMA)!r})\n"
+        "for scale in ('smoke', 'default', 'paper'):\n"
+        "    plan(config, scale)\n"
+        "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if 'torch' in m)[:5]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

@@ -12,10 +12,11 @@ import yaml
 from hdlearn.config import validate_config
 from hdlearn.models import init_mlp
 from hdlearn.papers.depth import experiment as depth
+from hdlearn.papers.depth import grid
 from hdlearn.papers.depth.analysis import predicted_threshold, target_degree
 from hdlearn.seeding import generators
-from hdlearn.sizes import power_samples
-from hdlearn.targets.hierarchical import effective_dimension, sample_hierarchical_target
+from hdlearn.sizes import effective_dimension, power_samples
+from hdlearn.targets.hierarchical import sample_hierarchical_target
 
 ROOT = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")
@@ -39,7 +40,7 @@ def test_sizes():
     assert power_samples(32, 2.0, minimum=2) == 1024  # 32^2.0 is 1024 despite round-off
     assert power_samples(16, 1.5, minimum=2) == 64
     assert power_samples(2, 0.5, minimum=2) == 2  # n >= 2
-    assert depth.first_width(32, 2.2, 0.9) == math.floor(2048**0.9)
+    assert grid.first_width(32, 2.2, 0.9) == math.floor(2048**0.9)
     assert effective_dimension(16, 0.5) == 4 and effective_dimension(128, 0.5) == 11
 
 
@@ -90,7 +91,7 @@ def _block(**changes):
 
 
 def test_expand_shares_cells_between_experiments():
-    plan = depth.expand(_block(), PRESETS)
+    plan = grid.expand(_block(), PRESETS)
     assert set(plan) == {"sweep", "ablation", "dynamics", "levels"}
     assert len(plan["sweep"]) == 2 * 3 * 4
     shared = set(plan["sweep"]) & set(plan["ablation"])  # default variant at d=24, kappa 1.0, 2.2
@@ -99,8 +100,8 @@ def test_expand_shares_cells_between_experiments():
 
 
 def test_changing_one_hyperparameter_renames_only_its_cells():
-    before = depth.expand(_block(), PRESETS)["sweep"]
-    after = depth.expand(_block(hyper={"stage2_epochs_coef": 1.5, "two_layer_reg": 0.02}),
+    before = grid.expand(_block(), PRESETS)["sweep"]
+    after = grid.expand(_block(hyper={"stage2_epochs_coef": 1.5, "two_layer_reg": 0.02}),
                          PRESETS)["sweep"]  # fmt: skip
     # the smoke block already shortens stage 2 to 1.5, so only the 2-layer cells change
     changed = set(before) ^ set(after)
@@ -112,10 +113,10 @@ def test_changing_one_hyperparameter_renames_only_its_cells():
 TINY = {"stage1_epochs_coef": 1.0, "stage2_epochs_coef": 0.1}
 
 
-@pytest.mark.parametrize("learner", depth.LEARNERS)
+@pytest.mark.parametrize("learner", grid.LEARNERS)
 def test_cells_run_and_are_deterministic(learner):
     block = _block(seeds=[0, 1], hyper=TINY)
-    specs = depth.expand(block, PRESETS)["sweep"]
+    specs = grid.expand(block, PRESETS)["sweep"]
     spec = next(s for s in specs.values() if s["learner"] == learner and s["d"] == 16
                 and s["kappa"] == 1.6)  # fmt: skip
     first, second = depth.run_cell(spec, CPU), depth.run_cell(spec, CPU)
@@ -143,7 +144,7 @@ def test_the_repo_preset_keeps_the_fixed_ridge(learner):
     """The authors' protocol (preset repo): no validation sweep, no chosen penalty recorded,
     and the tuned run differs only where the sweep picked another penalty than the fixed one."""
     block = _block(seeds=[0, 1], hyper=TINY, preset="repo")
-    specs = depth.expand(block, PRESETS)["sweep"]
+    specs = grid.expand(block, PRESETS)["sweep"]
     spec = next(s for s in specs.values() if s["learner"] == learner and s["d"] == 16
                 and s["kappa"] == 1.6)  # fmt: skip
     assert spec["hyper"]["ridge_lambdas"] == []
@@ -153,7 +154,7 @@ def test_the_repo_preset_keeps_the_fixed_ridge(learner):
 
 def test_reference_levels_are_ordered():
     block = _block(seeds=[0, 1])
-    spec = next(iter(depth.expand(block, PRESETS)["levels"].values()))
+    spec = next(iter(grid.expand(block, PRESETS)["levels"].values()))
     levels = depth.run_cell(spec, CPU).groupby("metric")["value"].median()
     assert 0.5 < levels["var_y"] < 0.75
     assert levels["level_deg4"] < levels["level_deg2"] < levels["var_y"]

@@ -24,19 +24,24 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 pytestmark = pytest.mark.slow
 
+GRID = '''
+"""A toy paper's grid: one cell."""
+
+from hdlearn.io import params_hash
+
+
+def expand(block, presets):
+    spec = {"paper": "toy", "n": block["n"], "seeds": list(block["seeds"])}
+    return {"means": {f"means-{params_hash(spec)}": spec}}
+'''
+
 EXPERIMENT = '''
 """A toy paper: the mean of n Gaussian samples, one cell, all seeds in one tensor."""
 
 import pandas as pd
 import torch
 
-from hdlearn.io import params_hash
 from hdlearn.seeding import generators
-
-
-def expand(block, presets):
-    spec = {"paper": "toy", "n": block["n"], "seeds": list(block["seeds"])}
-    return {"means": {f"means-{params_hash(spec)}": spec}}
 
 
 def run_cell(spec, device):
@@ -126,6 +131,7 @@ def _add_toy_paper(repo: Path) -> None:
     package = repo / "src" / "hdlearn" / "papers" / "toy"
     package.mkdir()
     (package / "__init__.py").write_text('"""A throwaway paper of the test."""\n')
+    (package / "grid.py").write_text(GRID)
     (package / "experiment.py").write_text(EXPERIMENT)
     (package / "claims.py").write_text(CLAIMS)
     (package / "schema.yaml").write_text(SCHEMA)

@@ -17,6 +17,7 @@ from hdlearn.baselines.ridge import ridge_path, ridge_path_dual, ridge_regressio
 from hdlearn.papers.representation import analysis as dls
 from hdlearn.papers.representation import claims as dls_claims
 from hdlearn.papers.representation import experiment as rep
+from hdlearn.papers.representation import grid as rep_grid
 from hdlearn.papers.representation import plotting as dls_plotting
 from hdlearn.seeding import generator, generators
 from hdlearn.sizes import factor_samples, power_samples
@@ -254,8 +255,8 @@ def test_sample_sizes():
 def test_expand_smoke_grid():
     cfg = _config()
     block = {**cfg["scales"]["smoke"]["representation"], "split_dims": True}
-    plan = rep.expand(block, cfg["presets"]["representation"])
-    assert set(plan) == set(rep.EXPERIMENTS)
+    plan = rep_grid.expand(block, cfg["presets"]["representation"])
+    assert set(plan) == set(rep_grid.EXPERIMENTS)
     assert len(plan["complexity"]) == 3
     assert len(plan["alignment"]) == 3
     refs = {spec["figure"]: spec for spec in plan["reference"].values()}
@@ -278,7 +279,9 @@ def test_expand_smoke_grid():
 
 def test_reference_cell_rows():
     cfg = _config()
-    plan = rep.expand(cfg["scales"]["smoke"]["representation"], cfg["presets"]["representation"])
+    plan = rep_grid.expand(
+        cfg["scales"]["smoke"]["representation"], cfg["presets"]["representation"]
+    )
     refs = {spec["figure"]: spec for spec in plan["reference"].values()}
     frame = rep.run_cell(refs["fig1"], CPU)
     row = frame.query(
@@ -453,8 +456,8 @@ def test_merged_cell_equals_per_d_cells():
     cfg = _config()
     block = {**cfg["scales"]["smoke"]["representation"], "split_dims": True}
     presets = cfg["presets"]["representation"]
-    split = rep.expand(block, presets)["alignment"]
-    merged = rep.expand({**block, "split_dims": False}, presets)["alignment"]
+    split = rep_grid.expand(block, presets)["alignment"]
+    merged = rep_grid.expand({**block, "split_dims": False}, presets)["alignment"]
     assert len(split) == 3 and len(merged) == 1
     (spec,) = merged.values()
     assert [d for d, _ in spec["grid"]] == [16, 32, 64]
@@ -579,7 +582,7 @@ def test_quadratic_level_and_target_text():
     assert dls_plotting.target_text(MAIN) == "0.71 h2 + 0.71 h4"
     assert dls_plotting.target_text([[3, 1.0]], "he3") == "he3: 1 h3"
     assert dls_plotting.target_text([], "missing") == "missing: "
-    methods = set(rep.METHODS)
+    methods = set(rep_grid.METHODS)
     for style in (dls_plotting.METHOD_LABELS, dls_plotting.METHOD_COLORS,
                   dls_plotting.METHOD_MARKERS):  # fmt: skip
         assert set(style) == methods

@@ -21,10 +21,12 @@ from hdlearn.analysis.strict import (
     strict_spread,
 )
 from hdlearn.config import validate_config
+from hdlearn.io import params_hash
 from hdlearn.models.meanfield import init_conv, init_fc, step_sizes
 from hdlearn.papers.symmetry import analysis as sym_analysis
 from hdlearn.papers.symmetry import claims as sym_claims
 from hdlearn.papers.symmetry import experiment as symmetry
+from hdlearn.papers.symmetry import grid as symmetry_grid
 from hdlearn.papers.symmetry.analysis import series_slope, steps_summary
 from hdlearn.seeding import generators
 from hdlearn.targets.hypercube import BooleanTarget, hypercube_inputs, named_target
@@ -199,8 +201,10 @@ def test_online_step_is_plain_sgd_on_the_mean_batch_loss():
 
 
 def test_expand_shares_baseline_cells_and_specs_are_json():
-    plan = symmetry.expand(CONFIG["scales"]["default"]["symmetry"], CONFIG["presets"]["symmetry"])
-    assert set(plan) == set(symmetry.EXPERIMENTS)
+    plan = symmetry_grid.expand(
+        CONFIG["scales"]["default"]["symmetry"], CONFIG["presets"]["symmetry"]
+    )
+    assert set(plan) == set(symmetry_grid.EXPERIMENTS)
     parity = plan["parity"]
     assert set(parity) <= set(plan["breaking"]) | set(parity)
     shared = [name for name in plan["breaking"] if name in parity]
@@ -211,7 +215,7 @@ def test_expand_shares_baseline_cells_and_specs_are_json():
     for cells in plan.values():
         for name, spec in cells.items():
             json.dumps(spec)
-            assert name.endswith(symmetry.params_hash(spec))
+            assert name.endswith(params_hash(spec))
     conv = next(s for s in plan["breaking"].values() if s["arch"] == "conv")
     assert "width" not in conv["protocol"] and "channels" in conv["protocol"]
 
@@ -226,7 +230,7 @@ def test_the_grids_meet_the_preconditions_from_default_scale_up(scale):
     """Rows on each scale's grid (every cell of ``expand``, every seed learned): the default
     and paper grids can test every claim; the smoke grid leaves exactly these BELOW-SCALE."""
     block = CONFIG["scales"][scale]["symmetry"]
-    plan = symmetry.expand(block, CONFIG["presets"]["symmetry"])
+    plan = symmetry_grid.expand(block, CONFIG["presets"]["symmetry"])
     columns = ["experiment", *sym_analysis.SERIES, "d", "width", "variant", "seed", "metric",
                "value"]  # fmt: skip
     tables = {}

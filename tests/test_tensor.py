@@ -19,6 +19,7 @@ from hdlearn.baselines.tensor import (
 from hdlearn.config import validate_config
 from hdlearn.papers.tensor import analysis as ta
 from hdlearn.papers.tensor import experiment as tensor
+from hdlearn.papers.tensor import grid as tensor_grid
 from hdlearn.seeding import generators
 from hdlearn.sizes import generic_rank, rank_of, tensor_dimension
 from hdlearn.targets.cubic import (
@@ -82,14 +83,14 @@ def test_sizes():
     assert generic_rank(128) > 1.5 * 128**1.5
     assert rank_of(16, 0.25) == 16 and rank_of(16, 0.001) == 1
     assert rank_of(np.int64(16), 0.5) == rank_of(16.0, 0.5) == 32  # table d: any number type
-    assert tensor.ranks(16, [0.25, 0.5, 1.0, 2.0], cap=70) == [16, 32, 64]
-    assert tensor.budget_samples(16, "quadratic", 2.5, 0.5) == 640
-    assert tensor.budget_samples(16, "half_d3", 2.5, 0.5) == 484
-    assert tensor.budget_samples(16, "quadratic", 1e-3, 0.5) == 0  # no floor of 1
-    assert tensor.budget_samples(16, "half_d3", 2.5, 1e-4) == 1  # floor of 1
-    assert tensor.budget_samples(10, "quadratic", 0.29, 0.5) == 29  # 0.29 * 100 = 28.999...
+    assert tensor_grid.ranks(16, [0.25, 0.5, 1.0, 2.0], cap=70) == [16, 32, 64]
+    assert tensor_grid.budget_samples(16, "quadratic", 2.5, 0.5) == 640
+    assert tensor_grid.budget_samples(16, "half_d3", 2.5, 0.5) == 484
+    assert tensor_grid.budget_samples(16, "quadratic", 1e-3, 0.5) == 0  # no floor of 1
+    assert tensor_grid.budget_samples(16, "half_d3", 2.5, 1e-4) == 1  # floor of 1
+    assert tensor_grid.budget_samples(10, "quadratic", 0.29, 0.5) == 29  # 0.29 * 100 = 28.999...
     with pytest.raises(ValueError, match="budget"):
-        tensor.budget_samples(16, "cubic", 2.5, 0.5)
+        tensor_grid.budget_samples(16, "cubic", 2.5, 0.5)
 
 
 def test_sphere_weights_are_unit():
@@ -204,8 +205,8 @@ def test_least_squares_exact_above_d3_and_one_minus_ratio_below():
 
 def test_expand_smoke_grid():
     block = CONFIG["scales"]["smoke"]["tensor"]
-    plan = tensor.expand(block, CONFIG["presets"]["tensor"])
-    assert set(plan) == set(tensor.EXPERIMENTS)
+    plan = tensor_grid.expand(block, CONFIG["presets"]["tensor"])
+    assert set(plan) == set(tensor_grid.EXPERIMENTS)
     for spec in plan["student"].values():
         per_d = block["student"]["max_r_over_n_per_d"] * spec["n"] / 16
         assert max(spec["ranks"]) <= min(2 * generic_rank(spec["d"]), per_d)
@@ -217,7 +218,7 @@ def test_expand_smoke_grid():
 
 def test_default_grid_has_the_claims_cells():
     block = CONFIG["scales"]["default"]["tensor"]
-    plan = tensor.expand(block, CONFIG["presets"]["tensor"])
+    plan = tensor_grid.expand(block, CONFIG["presets"]["tensor"])
     for spec in plan["student"].values():
         ratios = [r * spec["d"] / spec["n"] for r in spec["ranks"]]
         assert min(ratios) <= 0.25 and max(ratios) >= 1.0

@@ -144,7 +144,7 @@ def _check_semantics(config: Mapping[str, Any], scales: set[str] | None) -> None
             if "preset" in block and block["preset"] not in presets:
                 allowed = ", ".join(sorted(presets)) or "(none: config.presets." + paper + ")"
                 raise ConfigError(f"{where}.preset: {block['preset']!r}; allowed values: {allowed}")
-            check = getattr(papers.part(paper, "experiment"), "check_config", None)
+            check = getattr(papers.part(paper, "grid"), "check_config", None)
             if check is not None:
                 check(block, presets, where)
 

@@ -18,6 +18,11 @@ def factor_samples(c: float, base: float, minimum: int = 1) -> int:
     return max(minimum, math.floor(c * base + 1e-9))
 
 
+def effective_dimension(d: int, eps1: float) -> int:
+    """``d_eff = floor(d^eps1)``, robust to float round-off (``16^0.5`` is 4, not 3)."""
+    return math.floor(d**eps1 + 1e-9)
+
+
 def tensor_dimension(d: int, degree: int = 3) -> int:
     """``D_k = C(d + k, k)``: the number of monomials of degree ``<= k`` in ``d`` variables."""
     return math.comb(d + degree, degree)

@@ -2,9 +2,10 @@
 
 A paper package holds everything the paper owns and nothing another paper needs:
 
-* ``experiment.py``: ``expand(block, presets) -> {experiment: {cell_name: spec}}`` (pure
-  Python, called at DAG parse time) and ``run_cell(spec, device) -> tidy DataFrame``;
-  optionally ``check_config(block, presets, where)`` for checks the schema cannot express;
+* ``grid.py``: ``expand(block, presets) -> {experiment: {cell_name: spec}}`` and optionally
+  ``check_config(block, presets, where)`` for checks the schema cannot express: pure Python
+  that never imports torch, called at DAG parse time (a no-op run plans in about a second);
+* ``experiment.py``: ``run_cell(spec, device) -> tidy DataFrame``, the paper's training code;
 * ``analysis.py``: the statistics its claims and figures read;
 * ``claims.py``: ``claims(settings) -> [Claim]`` and ``select_rows(tables) -> DataFrame``;
   it never imports ``experiment.py``;
@@ -45,7 +46,8 @@ def check_paper(paper: str) -> None:
 
 
 def part(paper: str, name: str) -> ModuleType:
-    """The module ``hdlearn.papers.<paper>.<name>`` (``experiment``, ``analysis``, ``claims``)."""
+    """The module ``hdlearn.papers.<paper>.<name>`` (``grid``, ``experiment``, ``analysis``,
+    ``claims``)."""
     check_paper(paper)
     return importlib.import_module(f"{__name__}.{paper}.{name}")
 
@@ -60,7 +62,7 @@ def plan(config: Mapping[str, Any], scale: str) -> dict[str, dict[str, dict[str,
     over the papers present at that scale."""
     grids = config["scales"][scale]
     return {
-        paper: part(paper, "experiment").expand(grids[paper], config["presets"].get(paper, {}))
+        paper: part(paper, "grid").expand(grids[paper], config["presets"].get(paper, {}))
         for paper in papers_at(config, scale)
     }
 

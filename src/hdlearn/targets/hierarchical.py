@@ -25,11 +25,6 @@ import torch
 from hdlearn.targets.hermite import hermite
 
 
-def effective_dimension(d: int, eps1: float) -> int:
-    """``d_eff = floor(d^eps1)``, robust to float round-off (``16^0.5`` is 4, not 3)."""
-    return math.floor(d**eps1 + 1e-9)
-
-
 @dataclass(frozen=True)
 class HierarchicalTarget:
     """An ensemble of ``E`` hierarchical teachers (one per member), see the module docstring.

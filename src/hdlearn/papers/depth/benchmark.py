@@ -22,6 +22,7 @@ import yaml
 from hdlearn.config import validate_config
 from hdlearn.devices import configure_determinism, resolve_device
 from hdlearn.papers.depth import experiment as depth
+from hdlearn.papers.depth import grid
 
 ROOT = Path(__file__).resolve().parents[4]  # the repository
 
@@ -33,7 +34,7 @@ def _depth_sweep(args: argparse.Namespace) -> dict[str, Any]:
     block["preset"] = "repo"  # the authors' protocol (fixed ridge), like for like with their code
     block["seeds"] = list(range(args.seeds))
     block["sweep"]["d"] = [args.d]
-    cells = depth.expand(block, config["presets"]["depth"])["sweep"]
+    cells = grid.expand(block, config["presets"]["depth"])["sweep"]
     device = resolve_device(args.device)
     configure_determinism(device)
     seconds: dict[str, float] = {}

@@ -80,10 +80,8 @@ float64.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -93,10 +91,9 @@ from hdlearn.analysis.estimators import alignment, direction_snr, excess_risk_es
 from hdlearn.baselines.features import Features, ntk_features, relu_features
 from hdlearn.baselines.kernels import relu_ntk
 from hdlearn.baselines.ridge import ridge_path, ridge_path_dual, select_on_holdout
-from hdlearn.io import params_hash
 from hdlearn.rows import TidyRows
 from hdlearn.seeding import generators
-from hdlearn.sizes import factor_samples, power_samples
+from hdlearn.sizes import power_samples
 from hdlearn.targets.index import (
     IndexTarget,
     random_orthonormal_rows,
@@ -113,15 +110,11 @@ from hdlearn.training.one_step import (
     zero_offset,
 )
 
-PAPER = "representation"
-EXPERIMENTS = ("complexity", "reference", "alignment", "risk", "transfer", "ablation")
-METHODS = ("alg1", "rf", "ntk", "krr", "rf_wide")
 COLUMNS = [
     "method", "target", "d", "m", "n", "log_n", "n_target", "r", "eta_factor", "seed",
     "metric", "value",
 ]  # fmt: skip
 DTYPE = torch.float64
-REPO_ROOT = Path(__file__).resolve().parents[4]
 
 
 def lambda_grid(spec: Mapping[str, Any]) -> list[float]:
@@ -131,165 +124,6 @@ def lambda_grid(spec: Mapping[str, Any]) -> list[float]:
     if num == 1:
         return [10.0**start]
     return [10.0 ** (start + (stop - start) * i / (num - 1)) for i in range(num)]
-
-
-# --------------------------------------------------------------------------- grid expansion
-
-
-def _cell_name(spec: Mapping[str, Any]) -> str:
-    parts = [spec["experiment"], spec["method"]]
-    if "d" in spec:
-        parts.append(f"d{spec['d']}")
-    if "m" in spec:
-        parts.append(f"m{spec['m']}")
-    return "-".join([*parts, params_hash(spec)])
-
-
-def read_reference_csv(path: str) -> list[dict[str, Any]]:
-    """Rows of a digitised reference CSV (``#`` lines are its header notes), relative to the
-    working directory or else to the repository root."""
-    file = Path(path)
-    if not file.exists():
-        file = REPO_ROOT / path
-    with open(file) as handle:
-        lines = [line for line in handle if not line.lstrip().startswith("#") and line.strip()]
-    rows = []
-    for row in csv.DictReader(lines):
-        rows.append({k: (v if k == "method" else float(v)) for k, v in row.items()})
-    return rows
-
-
-def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, dict[str, dict]]:
-    """Turn the paper's config block into ``{experiment: {cell_name: cell_spec}}``.
-
-    One cell is one method at one ``(d, m)`` for every sample size of its experiment and every
-    seed; a spec holds every value its numbers depend on (its hash names the file).
-    """
-    hyper = {**presets[block["preset"]], **block.get("hyper", {})}
-    common = {
-        "paper": PAPER,
-        "seeds": list(block["seeds"]),
-        "hyper": hyper,
-        "holdout_samples": block["holdout_samples"],
-        "test_samples": block["test_samples"],
-    }
-    targets = block["targets"]
-    out: dict[str, dict[str, dict]] = {name: {} for name in EXPERIMENTS}
-
-    switches = block.get("preprocess", {})
-
-    def add(experiment: str, spec: dict) -> None:
-        spec = {"experiment": experiment, **common, **spec}
-        if experiment in switches:  # per-experiment pre-processing switch (see the docstring)
-            spec["hyper"] = {**hyper, "preprocess": bool(switches[experiment])}
-        out[experiment][_cell_name(spec)] = spec
-
-    per_d: dict[tuple, list[dict]] = {}
-
-    def add_d(experiment: str, spec: dict) -> None:
-        """One cell per ``d`` (``split_dims``) or one cell per method over every ``d``."""
-        if block["split_dims"]:
-            add(experiment, spec)
-            return
-        key = (experiment, spec["method"], spec.get("part", ""))
-        per_d.setdefault(key, []).append(spec)
-
-    fig1 = block["fig1"]
-    for panel in fig1["panels"]:
-        for method in panel["methods"]:
-            cap = panel.get("max_log_n", {}).get(method, math.inf)
-            add("complexity", {
-                "method": method, "d": fig1["d"], "m": panel["m"],
-                "log_n": [k for k in panel["log_n"] if k <= cap], "target": targets["main"],
-            })  # fmt: skip
-    out["reference"] = {}
-    for figure, source in (("fig1", fig1["reference_csv"]),
-                           ("fig2", block["transfer"]["grid"]["reference_csv"])):  # fmt: skip
-        ref = {
-            "experiment": "reference",
-            "paper": PAPER,
-            "method": "reference",
-            "figure": figure,
-            "source": source,
-            "rows": read_reference_csv(source),
-            "seeds": [0],
-        }
-        out["reference"][_cell_name(ref)] = ref
-
-    align = block["alignment"]
-    for d in align["d"]:
-        sizes = {factor_samples(c, d * d) for c in align["sizes_d2"]}
-        sizes |= {factor_samples(c, d) for c in align["sizes_d"]}
-        add_d("alignment", {
-            "method": "alg1_step", "d": int(d), "m": align["m"], "n": sorted(sizes),
-            "target": targets["main"],
-        })  # fmt: skip
-
-    risk = block["risk"]
-    for d in risk["d"]:
-        sizes = sorted({factor_samples(c, d * d) for c in risk["sizes_d2"]})
-        for method in risk["methods"]:
-            n_list = [n for n in sizes if method != "krr" or n <= risk["krr_max_n"]]
-            if not n_list or (method == "krr" and int(d) not in risk["krr_d"]):
-                continue
-            spec = {"method": method, "d": int(d), "n": n_list, "target": targets["main"]}
-            if method != "krr":
-                spec["m"] = risk["m"]
-            add_d("risk", spec)
-    wide = risk["wide_rf"]
-    for d in wide["d"]:
-        sizes = sorted({factor_samples(c, d * d) for c in risk["sizes_d2"]})
-        spec = {"method": "rf_wide", "d": int(d), "n": sizes, "target": targets["main"],
-                "m": factor_samples(wide["width_d2"], d * d)}  # fmt: skip
-        add_d("risk", spec)
-
-    transfer = block["transfer"]
-    grid = transfer["grid"]
-    add("transfer", {
-        "method": "alg1", "part": "grid", "d": grid["d"], "m": grid["m"],
-        "n": [power_samples(grid["d"], k) for k in grid["log_n"]],
-        "n_target": [power_samples(grid["d"], k) for k in grid["log_n_target"]],
-        "pretrain_target": targets["pretrain"], "target": targets["transfer"],
-        "head_holdout": transfer["head_holdout"]["grid"],
-    })  # fmt: skip
-    indep = transfer["independence"]
-    for d in indep["d"]:
-        for method in indep["methods"]:
-            add_d("transfer", {
-                "method": method, "part": "independence", "d": int(d), "m": indep["m"],
-                "n": [factor_samples(indep["size_d2"], d * d)] if method == "alg1" else [],
-                "n_target": list(indep["n_target"]),
-                "pretrain_target": targets["pretrain"], "target": targets["transfer"],
-                "head_holdout": transfer["head_holdout"]["independence"],
-            })  # fmt: skip
-
-    ablation = block["ablation"]
-    deg = ablation["degenerate"]
-    for d in deg["d"]:
-        add_d("ablation", {
-            "method": "alg1_step", "part": "degenerate", "d": int(d), "m": deg["m"],
-            "n": [factor_samples(c, d * d) for c in deg["sizes_d2"]],
-            "targets": {name: targets[name] for name in deg["targets"]},
-        })  # fmt: skip
-    rank = ablation["rank"]
-    if rank["r"]:
-        add("ablation", {
-            "method": "alg1_step", "part": "rank", "d": rank["d"], "m": rank["m"],
-            "n": [factor_samples(c, rank["d"] ** 2) for c in rank["sizes_d2"]],
-            "r": list(rank["r"]),
-        })  # fmt: skip
-    for (experiment, _, _), specs in per_d.items():
-        merged = {k: v for k, v in specs[0].items() if k not in ("d", "n")}
-        merged["grid"] = [[spec["d"], spec["n"]] for spec in specs]
-        add(experiment, merged)
-    step = ablation["step"]
-    if step["eta_factors"]:
-        add("ablation", {
-            "method": "alg1", "part": "step", "d": step["d"], "m": step["m"],
-            "log_n": list(step["log_n"]), "eta_factors": list(step["eta_factors"]),
-            "target": targets["main"],
-        })  # fmt: skip
-    return out
 
 
 # --------------------------------------------------------------------------- data and records

@@ -58,7 +58,6 @@ from typing import Any
 import pandas as pd
 import torch
 
-from hdlearn.io import params_hash
 from hdlearn.models.meanfield import init_conv, init_fc, step_sizes
 from hdlearn.rows import TidyRows
 from hdlearn.seeding import generator, generators
@@ -71,87 +70,9 @@ from hdlearn.training.online import (
     train_until_learned,
 )
 
-PAPER = "symmetry"
-EXPERIMENTS = ("parity", "breaking", "depth", "staircase", "equivariance")
 COLUMNS = ["arch", "depth", "target", "k", "d", "width", "variant", "seed", "metric", "value"]
 METRICS = ("steps_to_learn", "learned", "steps_to_weak", "weak_learned", "cap", "final_rel_err",
            "steps_run")  # fmt: skip
-# The protocol keys each architecture reads (a cell's spec holds only these).
-PROTOCOL_KEYS = {
-    "fc": ("width", "batch", "eta", "first_bias", "hidden_bias", "test_samples", "threshold",
-           "weak_threshold", "fc_eval_first", "eval_relative", "draw_chunk"),
-    "conv": ("channels", "batch", "eta", "first_bias", "test_samples", "threshold",
-             "weak_threshold", "conv_eval_first", "eval_relative", "draw_chunk"),
-}  # fmt: skip
-#: The FC net with the local init reads the conv net's ``channels``: its width is ``channels d``,
-#: so that each of the d offsets starts ``channels`` units, as the conv net has ``channels``
-#: units at each position, and its initial law is invariant under exactly the cyclic shifts.
-PROTOCOL_KEYS["fc_local"] = (*(k for k in PROTOCOL_KEYS["fc"] if k != "width"), "channels")
-
-
-# --------------------------------------------------------------------------- grid expansion
-
-
-def _cell_name(spec: Mapping[str, Any]) -> str:
-    if spec["kind"] == "equivariance":
-        return f"equivariance-d{spec['d']}-{params_hash(spec)}"
-    return (
-        f"{spec['arch']}{spec['depth']}-{spec['target']}{spec['k']}-"
-        f"d{min(spec['d'])}-{max(spec['d'])}-{params_hash(spec)}"
-    )
-
-
-def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, dict[str, dict]]:
-    """``{experiment: {cell_name: spec}}`` from the paper's config block (module docstring).
-
-    Baseline series are the *same cells* as the ``parity`` rows they equal (same spec, same file),
-    so they are computed once and shared between experiments.
-    """
-    protocol = {**presets[block["preset"]], **block.get("hyper", {})}
-    seeds = list(block["seeds"])
-
-    def train_cell(arch: str, depth: int, target: str, row: Mapping[str, Any]) -> dict:
-        return {
-            "paper": PAPER,
-            "kind": "train",
-            "arch": arch,
-            "depth": int(depth),
-            "target": target,
-            "k": int(row["k"]),
-            "d": sorted(int(d) for d in row["d"]),
-            "cap": int(row["cap"]),
-            "protocol": {key: protocol[key] for key in PROTOCOL_KEYS[arch]},
-            "seeds": seeds,
-        }
-
-    def named(specs: list[dict]) -> dict[str, dict]:
-        return {_cell_name(spec): spec for spec in specs}
-
-    parity = {int(row["k"]): train_cell("fc", 2, "parity", row) for row in block["parity"]}
-    out: dict[str, dict[str, dict]] = {"parity": named(list(parity.values()))}
-    breakers = [train_cell(arch, 2, "parity", row) for arch in block["breaking_archs"]
-                for row in block["breaking"]]  # fmt: skip
-    out["breaking"] = named(breakers + [parity[s["k"]] for s in breakers if s["k"] in parity])
-    depth = block["depth"]
-    deep = [
-        train_cell("fc", depth_l, "parity", row)
-        for depth_l in depth["depths"]
-        for row in depth["rows"]
-    ]
-    out["depth"] = named(deep + [parity[int(r["k"])] for r in depth["rows"] if r["k"] in parity])
-    stairs = [train_cell("fc", 2, row["target"], row) for row in block["staircase"]]
-    baseline = [parity[3]] if 3 in parity else []
-    out["staircase"] = named(stairs + baseline)
-    eq = dict(block["equivariance"])
-    eq_spec = {
-        "paper": PAPER,
-        "kind": "equivariance",
-        **eq,
-        "protocol": {key: protocol[key] for key in ("batch", "eta", "first_bias")},
-        "seeds": seeds,
-    }
-    out["equivariance"] = named([eq_spec])
-    return out
 
 
 # --------------------------------------------------------------------------- the cells

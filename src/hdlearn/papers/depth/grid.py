@@ -1,0 +1,136 @@
+"""The depth paper's grid: its config block turned into cells (``expand``) and the checks the
+schema cannot express (``check_config``). Pure Python, imported at DAG parse time without torch;
+:mod:`hdlearn.papers.depth.experiment` runs the cells (and documents the learners)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from hdlearn.io import params_hash
+from hdlearn.sizes import effective_dimension, power_samples
+
+PAPER = "depth"
+LEARNERS = ("krr", "two_layer", "three_layer_layerwise", "three_layer_joint")
+VARIANTS = ("default", "reinit", "fresh_batches")
+EXPERIMENTS = ("sweep", "ablation", "dynamics", "levels")
+_SCHEDULE = ("eps_init", "lr", "batch_fraction", "stage2_epochs_coef", "stage2_epochs_exponent")
+# The hyper-parameters each learner reads: a cell's spec (and so its file name) holds only
+# these, so changing one value reruns only the learners that use it.
+HYPER_KEYS = {
+    "krr": ("krr_lambda", "ridge_lambdas"),
+    "two_layer": (
+        *_SCHEDULE, "two_layer_width_divisor", "two_layer_reg", "two_layer_ridge_lambda",
+        "ridge_lambdas",
+    ),
+    "three_layer_layerwise": (
+        *_SCHEDULE, "stage1_epochs_coef", "p2", "layer2_lr_factor", "reg1", "reg2",
+        "ridge_lambda", "ridge_lambdas", "gradient_normalisation",
+    ),
+    "three_layer_joint": (
+        *_SCHEDULE, "p2", "joint_prefactor", "joint_reg1", "joint_reg2", "joint_reg3",
+        "gradient_normalisation",
+    ),
+}  # fmt: skip
+
+
+def first_width(d: int, width_kappa: float, width_exponent: float) -> int:
+    """``p1 = floor(n_max^width_exponent)`` with ``n_max = floor(d^width_kappa)`` the sample
+    size at ``kappa = width_kappa`` (App. F.4)."""
+    return math.floor(power_samples(d, width_kappa, minimum=2) ** width_exponent + 1e-9)
+
+
+def check_config(block: Mapping[str, Any], presets: Mapping[str, Any], where: str) -> None:
+    """Refuse what the schema cannot express: every ``d`` must hold ``branches`` disjoint
+    groups of ``d_eff = floor(d^eps1)`` directions, and ``threshold_range`` must be ordered."""
+    from hdlearn.config import ConfigError
+
+    target = block["target"]
+    for experiment in ("sweep", "ablation", "dynamics"):
+        for d in block[experiment]["d"]:
+            d_eff = effective_dimension(d, target["eps1"])
+            if target["branches"] * d_eff > d or d_eff < 1:
+                raise ConfigError(
+                    f"{where}.{experiment}.d: d = {d} is too small for branches = "
+                    f"{target['branches']} of d_eff = floor(d^eps1) = {d_eff} directions"
+                )
+    low, high = block["claims"]["threshold_range"]
+    if low > high:
+        raise ConfigError(f"{where}.claims.threshold_range: {low} > {high}")
+
+
+def _cell_name(spec: Mapping[str, Any]) -> str:
+    if spec["learner"] == "reference":
+        return f"reference-d{spec['d']}-{params_hash(spec)}"
+    return (
+        f"{spec['learner']}-{spec['variant']}-d{spec['d']}-k{spec['kappa']:.3f}-{params_hash(spec)}"
+    )
+
+
+def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, dict[str, dict]]:
+    """Turn the paper's config block into ``{experiment: {cell_name: cell_spec}}``.
+
+    A cell spec holds every value its result depends on (so its hash names the file, and two
+    grids never overwrite each other's cells) and nothing else (so experiments that need the
+    same run, like the sweep and the dynamics at a shared ``(d, kappa)``, share one cell).
+    """
+    hyper = {**presets[depth["preset"]], **depth.get("hyper", {})}
+    target = dict(depth["target"])
+    common = {"target": target, "seeds": list(depth["seeds"])}
+    out: dict[str, dict[str, dict]] = {}
+
+    def learner_cell(learner: str, variant: str, d: int, kappa: float) -> dict:
+        spec = {
+            "paper": PAPER,
+            "learner": learner,
+            "variant": variant,
+            "d": int(d),
+            "kappa": float(kappa),
+            "p1": first_width(d, depth["width_kappa"], hyper["width_exponent"]),
+            "test_samples": depth["test_samples"],
+            "val_samples": depth["val_samples"],
+            "checkpoints": depth["checkpoints"],
+            "hyper": {key: hyper[key] for key in HYPER_KEYS[learner]},
+            **common,
+        }
+        if learner == "krr":  # the kernel has no widths, steps or checkpoints (and needs a
+            # validation set only to pick its penalty)
+            unused = {"p1", "checkpoints"} | (set() if hyper["ridge_lambdas"] else {"val_samples"})
+            spec = {k: v for k, v in spec.items() if k not in unused}
+        return spec
+
+    def grid(block: Mapping[str, Any], pairs: list[tuple[str, str]]) -> dict[str, dict]:
+        """Cells for every ``(learner, variant)`` pair at every ``(d, kappa)`` of ``block``."""
+        specs = [
+            learner_cell(learner, variant, d, kappa)
+            for d in block["d"]
+            for kappa in block["kappas"]
+            for learner, variant in pairs
+        ]
+        return {_cell_name(spec): spec for spec in specs}
+
+    sweep, ablation, dynamics = depth["sweep"], depth["ablation"], depth["dynamics"]
+    out["sweep"] = grid(sweep, [(learner, "default") for learner in sweep["learners"]])
+    out["ablation"] = grid(
+        ablation,
+        [("three_layer_layerwise", v) for v in ("default", *ablation["variants"])],
+    )
+    out["dynamics"] = grid(dynamics, [(learner, "default") for learner in dynamics["learners"]])
+    all_d = sorted({int(d) for exp in ("sweep", "ablation", "dynamics") for d in depth[exp]["d"]})
+    out["levels"] = {
+        _cell_name(s): s
+        for d in all_d
+        for s in [
+            {
+                "paper": PAPER,
+                "learner": "reference",
+                "d": d,
+                "mc_samples": depth["levels"]["mc_samples"],
+                "degrees": list(depth["levels"]["degrees"]),
+                "target": target,
+                "seeds": list(depth["seeds"]),
+            }
+        ]
+    }
+    return out
