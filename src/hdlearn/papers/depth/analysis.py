@@ -1,5 +1,9 @@
 """Statistics of the depth paper's tables (arXiv 2502.13961), shared by claims and figures.
 
+The frame-level summaries (an experiment's rows, the final rows of a metric, median curves) are
+computed once per frame (:func:`hdlearn.analysis.memo.per_frame`: the claims evaluate many
+statistics on each bootstrap resample); they are read-only.
+
 All curves are medians over seeds, as in the paper, and NaN-strict
 (:mod:`hdlearn.analysis.strict`): a diverged seed (NaN value) makes its cell's median NaN, and
 every crossing, extreme or slope that reads a NaN point is NaN, so a claim on it reads
@@ -19,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hdlearn.analysis.fits import first_crossing, loglog_slope
+from hdlearn.analysis.memo import per_frame
 from hdlearn.analysis.strict import strict_groups, strict_max, strict_min
 
 KRR, TWO_LAYER = "krr", "two_layer"
@@ -31,6 +36,7 @@ KAPPA_TOL = 1e-9
 DEFAULT, REINIT, FRESH = "default", "reinit", "fresh_batches"
 
 
+@per_frame
 def final(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     """End-of-training rows of ``metric``."""
     return table[(table["stage"] == "final") & (table["metric"] == metric)]
@@ -42,6 +48,7 @@ def final_rows(sweep: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([final(sweep, "test_mse"), final(levels, "var_y")], ignore_index=True)
 
 
+@per_frame
 def median_curve(
     table: pd.DataFrame, learner: str, d: int, metric: str = "test_mse", variant: str = DEFAULT
 ) -> pd.Series:
@@ -52,6 +59,7 @@ def median_curve(
     return strict_groups(rows.groupby("kappa")["value"], "median").sort_index()
 
 
+@per_frame
 def _curves(table: pd.DataFrame, metric: str, variant: str = DEFAULT) -> pd.Series:
     """:func:`median_curve` of every learner and ``d`` at once, indexed by
     ``(learner, d, kappa)``."""
@@ -60,6 +68,7 @@ def _curves(table: pd.DataFrame, metric: str, variant: str = DEFAULT) -> pd.Seri
     return strict_groups(rows.groupby(["learner", "d", "kappa"])["value"], "median")
 
 
+@per_frame
 def _level_medians(levels: pd.DataFrame, metric: str) -> pd.Series:
     """:func:`median_level` of every ``d`` at once, indexed by ``d``."""
     return strict_groups(final(levels, metric).groupby("d")["value"], "median")
@@ -108,6 +117,7 @@ def collapse_slope_statistic(frame: pd.DataFrame, learner: str) -> float:
     return loglog_slope(table["d"].to_numpy(float), table["n_c"].to_numpy(float))[0]
 
 
+@per_frame
 def experiment_rows(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return frame[frame["experiment"] == name]
 

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from hdlearn.analysis.fits import loglog_slope
+from hdlearn.analysis.memo import per_frame
 from hdlearn.analysis.strict import (
     group_median_mean,
     strict_groups,
@@ -80,13 +81,13 @@ CRITERIA = {"strong": ("steps_to_learn", "learned"), "weak": ("steps_to_weak", "
 class Summary:
     """Censored median steps and fraction learned per (experiment, series, d) of a compact
     frame (the ``default`` variant: training rows), under a learning ``criterion`` of
-    :data:`CRITERIA`."""
+    :data:`CRITERIA`. Build it with :func:`summary`, which builds it once per frame."""
 
     def __init__(self, frame: pd.DataFrame, criterion: str = "strong") -> None:
         self.median: dict[tuple, float] = {}
         self.fraction: dict[tuple, float] = {}
-        #: the keys of each (experiment, d), so that look-ups scan a few series, not all
-        self._cells: dict[tuple[str, int], list[tuple]] = {}
+        #: per (experiment, series items): the matching keys by d, found once (look-ups repeat)
+        self._matches: dict[tuple, dict[int, list[tuple]]] = {}
         columns = CRITERIA[criterion]
         if frame.empty or columns[0] not in frame:
             return
@@ -101,25 +102,26 @@ class Summary:
                 continue
             self.median[key[:-1]] = float(value) if math.isfinite(value) else math.nan
             self.fraction[key[:-1]] = float(share)
-            self._cells.setdefault((key[0], key[-2]), []).append(key[:-1])
 
-    @staticmethod
-    def _match(key: tuple, experiment: str, series: dict) -> bool:
-        if key[0] != experiment:
-            return False
-        return all(key[1 + SERIES.index(name)] == value for name, value in series.items())
+    def _matching(self, experiment: str, series: dict) -> dict[int, list[tuple]]:
+        """The keys ``(experiment, arch, depth, target, k, d)`` of ``experiment`` whose series
+        matches ``series`` (a subset of :data:`SERIES`), grouped by ``d`` in key order."""
+        query = (experiment, tuple(sorted(series.items())))
+        if query not in self._matches:
+            positions = [(1 + SERIES.index(name), value) for name, value in series.items()]
+            found: dict[int, list[tuple]] = {}
+            for key in self.median:
+                if key[0] == experiment and all(key[i] == value for i, value in positions):
+                    found.setdefault(key[-1], []).append(key)
+            self._matches[query] = found
+        return self._matches[query]
 
     def dims(self, experiment: str, **series: object) -> list[int]:
         """The d of every group of ``experiment`` matching ``series`` (sorted, distinct)."""
-        return sorted(
-            int(d)
-            for (name, d), keys in self._cells.items()
-            if name == experiment and any(self._match(key, experiment, series) for key in keys)
-        )
+        return sorted(int(d) for d in self._matching(experiment, series))
 
     def _values(self, table: dict, experiment: str, d: int, series: dict) -> list[float]:
-        keys = self._cells.get((experiment, d), [])
-        return [table[key] for key in keys if self._match(key, experiment, series)]
+        return [table[key] for key in self._matching(experiment, series).get(d, [])]
 
     def steps(self, experiment: str, d: int, **series: object) -> float:
         """Censored median steps of the one series matching ``series`` at ``d`` (NaN if none)."""
@@ -138,9 +140,10 @@ class Summary:
         """Smallest fraction of seeds learned over the matching groups with ``d <= d_max``
         (NaN when none matches or any fraction is NaN)."""
         return strict_min(
-            v
-            for key, v in self.fraction.items()
-            if key[-1] <= d_max and self._match(key, experiment, series)
+            self.fraction[key]
+            for d, keys in self._matching(experiment, series).items()
+            if d <= d_max
+            for key in keys
         )
 
     def slope(
@@ -160,6 +163,13 @@ class Summary:
         if not all(math.isfinite(m) and m > 0 for m in medians):
             return math.nan
         return loglog_slope(ds, medians)[0]
+
+
+@per_frame
+def summary(frame: pd.DataFrame, criterion: str = "strong") -> Summary:
+    """The :class:`Summary` of ``frame`` under ``criterion``, built once per frame object (every
+    statistic of a bootstrap resample reads the same one, :mod:`hdlearn.analysis.memo`)."""
+    return Summary(frame, criterion)
 
 
 def in_range(ds: Sequence[int], d_range: Sequence[float]) -> list[int]:
@@ -192,7 +202,7 @@ def series_slope(
     """:meth:`Summary.slope` on tidy rows of a single experiment."""
     frame = compact(rows)
     experiment = frame["experiment"].iloc[0] if len(frame) else ""
-    return Summary(frame).slope(experiment, d_range, min_learned, **series)
+    return summary(frame).slope(experiment, d_range, min_learned, **series)
 
 
 FC2 = {"arch": "fc", "depth": 2}
@@ -202,7 +212,7 @@ def min_fraction_learned(
     frame: pd.DataFrame, experiment: str, d_max: float = math.inf, **series: object
 ) -> float:
     """Smallest fraction of seeds learned over the (series, d <= d_max) of ``experiment``."""
-    return Summary(frame).min_learned(experiment, d_max, **series)
+    return summary(frame).min_learned(experiment, d_max, **series)
 
 
 def slope(
@@ -210,7 +220,7 @@ def slope(
     criterion: str = "strong", **series: object,
 ) -> float:  # fmt: skip
     """:meth:`Summary.slope` under ``criterion`` (:data:`CRITERIA`)."""
-    return Summary(frame, criterion).slope(experiment, d_range, min_learned, **series)
+    return summary(frame, criterion).slope(experiment, d_range, min_learned, **series)
 
 
 def steps_ratio(
@@ -219,19 +229,17 @@ def steps_ratio(
     d: int,
     numerator: Mapping[str, object],
     denominator: Mapping[str, object],
-    summary: Summary | None = None,
 ) -> float:
     """median steps(numerator series) / median steps(denominator series) at ``d``."""
-    s = summary or Summary(frame)
+    s = summary(frame)
     return s.steps(experiment, d, **numerator) / s.steps(experiment, d, **denominator)
 
 
 def ratio_growth(frame: pd.DataFrame, experiment: str, d_pair, numerator, denominator) -> float:
     """steps_ratio at ``d_pair[1]`` divided by steps_ratio at ``d_pair[0]``."""
     low, high = (int(d) for d in d_pair)
-    s = Summary(frame)
-    return steps_ratio(frame, experiment, high, numerator, denominator, s) / steps_ratio(
-        frame, experiment, low, numerator, denominator, s
+    return steps_ratio(frame, experiment, high, numerator, denominator) / steps_ratio(
+        frame, experiment, low, numerator, denominator
     )
 
 
@@ -249,7 +257,7 @@ def _depth_grids(s: Summary) -> dict[int, tuple[list[int], list[int]]]:
 
 def depth_slope_spread(frame: pd.DataFrame, min_learned: float) -> float:
     """max over k of (max - min) over depths of the slope on the depths' common d grid."""
-    s = Summary(frame)
+    s = summary(frame)
     spreads = []
     for k, (depths, grid) in _depth_grids(s).items():
         if len(grid) < 2:
@@ -264,7 +272,7 @@ def depth_slope_spread(frame: pd.DataFrame, min_learned: float) -> float:
 
 def depth_ratio_extreme(frame: pd.DataFrame) -> float:
     """max over k, common d and depth L > 2 of max(r, 1/r), r = steps(L) / steps(2)."""
-    s = Summary(frame)
+    s = summary(frame)
     worst = []
     for k, (depths, grid) in _depth_grids(s).items():
         for L in depths[1:]:
@@ -283,7 +291,7 @@ def _depths(s: Summary) -> list[int]:
 
 def depth_k_ratio(frame: pd.DataFrame, d: int) -> float:
     """min over depths of steps(k=3) / steps(k=2) at ``d``."""
-    s = Summary(frame)
+    s = summary(frame)
     depths = _depths(s)
     ratios = [
         s.steps("depth", d, arch="fc", depth=L, k=3) / s.steps("depth", d, arch="fc", depth=L, k=2)
@@ -306,7 +314,7 @@ def _staircase_grid(s: Summary, d_min: int) -> list[int]:
 def staircase_ordering(frame: pd.DataFrame, d_min: int) -> float:
     """min over d >= d_min (where all three exist) of min(jump/stair, parity3/jump): >= 1 means
     stair <= jump <= parity3 at every such d."""
-    s = Summary(frame)
+    s = summary(frame)
     common = _staircase_grid(s, d_min)
     values = [
         strict_min([s.steps("staircase", d, **JUMP) / s.steps("staircase", d, **STAIR),
@@ -346,7 +354,7 @@ def missing_fit(
 ) -> str:
     """Why this run cannot fit the slope of ``series`` over ``d_range`` (``""`` if it can): the
     series' grid must reach both ends of the range and have at least two d inside it."""
-    dims = Summary(frame).dims(experiment, **series)
+    dims = summary(frame).dims(experiment, **series)
     name = f"{describe(series)} ({experiment} table)"
     fit = f"the fit range [{d_range[0]:g}, {d_range[1]:g}]"
     if not dims:
@@ -375,14 +383,14 @@ def missing_points(
 ) -> str:
     """Why this run lacks a ``(series, d)`` of ``points`` that a statistic reads (``""`` if it
     has them all)."""
-    return _missing_points(Summary(frame), experiment, points)
+    return _missing_points(summary(frame), experiment, points)
 
 
 def missing_depths(frame: pd.DataFrame, min_common: int) -> str:
     """Why no k of the depth table compares depth 2 with a depth >= 3 on a common grid of at
     least ``min_common`` d (``""`` if some k does): SYM-3a fits slopes (2 d), SYM-3b reads
     ratios (1 d)."""
-    grids = _depth_grids(Summary(frame))
+    grids = _depth_grids(summary(frame))
     if any(depths[0] == 2 and len(grid) >= min_common for depths, grid in grids.values()):
         return ""
     found = "; ".join(
@@ -398,7 +406,7 @@ def missing_depths(frame: pd.DataFrame, min_common: int) -> str:
 def missing_depth_k_ratio(frame: pd.DataFrame, d: int) -> str:
     """Why :func:`depth_k_ratio` at ``d`` cannot be read (``""`` if it can): it needs a depth
     >= 3 and, at every depth, the k = 2 and k = 3 parities at ``d``."""
-    s = Summary(frame)
+    s = summary(frame)
     depths = _depths(s)
     if not any(L >= 3 for L in depths):
         return f"no depth >= 3 in the depth table (depths: {_grid_text(depths)})"
@@ -409,7 +417,7 @@ def missing_depth_k_ratio(frame: pd.DataFrame, d: int) -> str:
 
 def missing_ordering(frame: pd.DataFrame, d_min: int) -> str:
     """Why :func:`staircase_ordering` has no d to read (``""`` if it has one)."""
-    if _staircase_grid(Summary(frame), d_min):
+    if _staircase_grid(summary(frame), d_min):
         return ""
     names = "; ".join(describe(series) for series in (STAIR, JUMP, PARITY3))
     return f"no d >= {d_min} at which the staircase table has all of {names}"
@@ -417,7 +425,7 @@ def missing_ordering(frame: pd.DataFrame, d_min: int) -> str:
 
 def depth_grids_note(frame: pd.DataFrame) -> str:
     """The depths and common d grid per k that SYM-3a/3b read, as text for the statement."""
-    grids = _depth_grids(Summary(frame))
+    grids = _depth_grids(summary(frame))
     parts = [
         f"k={k}: depths {_grid_text(depths)} on d {_grid_text(grid)}"
         for k, (depths, grid) in grids.items()
