@@ -262,10 +262,12 @@ def test_failed_cluster_job_names_its_log_and_leaves_the_dag_intact(runs, tmp_pa
 
 def test_paper_scale_cells_ask_the_cluster_for_one_gpu(tmp_path):
     """At paper scale the plugin turns the cell's gpu=1 into `sbatch --gpus=1`. The test node
-    has no GPU, so SLURM refuses the job, and Snakemake reports the sbatch call it made."""
+    has no GPU, so SLURM refuses the job, and Snakemake reports the sbatch call it made. (The
+    cells run on GPU nodes, not here: max_cell_memory_gb says how much memory they have.)"""
     workdir = _copy_repo(tmp_path / "paper")
     refused = subprocess.run(
-        [*SNAKEMAKE, *PROFILE, "--config", "scale=paper", "--until", "cell", "--jobs", "1"],
+        [*SNAKEMAKE, *PROFILE, "--config", "scale=paper", "max_cell_memory_gb=141", "--until",
+         "cell", "--jobs", "1"],
         cwd=workdir, capture_output=True, text=True, env=_env(),
     )  # fmt: skip
     output = refused.stdout + refused.stderr

@@ -9,6 +9,7 @@ hdlearn checks    --output checks.txt claims.csv       (exit status 1 if an iden
 hdlearn replication --csv r.csv --md r.md 0=claims/depth.parquet 1=replicate-1/... ...
 hdlearn bench     depth-sweep [--d 32] [--output benchmarks/depth_sweep.json]
 hdlearn compare   A B [--markdown comparison.md]   (A, B: results folders or claims.csv files)
+hdlearn estimate  [--configfile my.yaml] [--config scale=paper ...] [--cores N]
 """
 
 from __future__ import annotations
@@ -206,6 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("b", help="the run to compare with it")
     comp.add_argument("--markdown", default=None, help="also write the comparison here")
     comp.set_defaults(handler=_compare)
+
+    est = commands.add_parser(
+        "estimate", help="cells, time and memory a run would take, before it runs"
+    )
+    est.add_argument("--configfile", action="append", default=[], help="merged over config")
+    est.add_argument("--config", nargs="*", default=[], help="key=value, as for snakemake")
+    est.add_argument("--cores", type=int, default=0, help="default: this machine's cores")
+    est.add_argument("--root", default=".", help="the repository (config/, results/)")
+    est.set_defaults(handler=_estimate)
     return parser
 
 
@@ -220,6 +230,38 @@ def _compare(args: argparse.Namespace) -> None:
     print(to_text(result))
     if args.markdown:
         atomic_write_text(to_markdown(result), args.markdown)
+
+
+def _estimate(args: argparse.Namespace) -> None:
+    import os
+
+    from hdlearn.config import ConfigError, validate_config
+    from hdlearn.cost import (
+        calibrate,
+        check_memory,
+        estimate,
+        memory_limit,
+        merged_config,
+        recorded_cells,
+        render,
+    )
+    from hdlearn.papers import plan
+
+    root = Path(args.root)
+    try:
+        config = merged_config(root, args.configfile, args.config)
+        scale = config.get("scale")
+        validate_config(config, root / "config" / "schema.yaml", scales=[scale])
+        cells = plan(config, scale)
+        results = root / "results" / scale / "cells"
+        exists = lambda paper, cell: (results / paper / f"{cell}.parquet").exists()  # noqa: E731
+        check_memory(cells, scale, memory_limit(config), exists)
+    except (ConfigError, ValueError, OSError) as error:
+        sys.exit(f"hdlearn estimate: {error}")
+    done = {(p.parent.name, p.stem) for p in results.glob("*/*.parquet")}
+    calibration = calibrate(recorded_cells(root / "results"))
+    cores = args.cores or os.cpu_count() or 1
+    print(render(estimate(cells, calibration, cores, done), cores, scale), end="")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from pathlib import Path
 
 from hdlearn.config import ConfigError, validate_config
+from hdlearn.cost import check_memory, memory_limit
 from hdlearn.fingerprint import (
     SRC,
     claims_modules,
@@ -24,7 +25,9 @@ ROOT = Path(workflow.basedir)
 
 try:
     # the schema on the whole config, the semantic checks on the scale this run plans
-    validate_config(config, ROOT / "config" / "schema.yaml", scales=[config.get("scale")])
+    validate_config(
+        config, ROOT / "config" / "schema.yaml", scales=[config.get("scale")]
+    )
 except ConfigError as error:
     sys.exit(f"hdlearn: {error}")
 
@@ -60,6 +63,18 @@ def cells_of(scale, paper):
 
 def cell_path(scale, paper, cell):
     return f"results/{scale}/cells/{paper}/{cell}.parquet"
+
+
+# A cell that cannot fit in the memory a cell may use is refused now, before any job runs.
+try:
+    check_memory(
+        scale_plan(config["scale"]),
+        config["scale"],
+        memory_limit(config),
+        lambda paper, cell: Path(cell_path(config["scale"], paper, cell)).exists(),
+    )
+except ConfigError as error:
+    sys.exit(f"hdlearn: {error}")
 
 
 def table_path(scale, paper, experiment):

@@ -8,6 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from hdlearn.cost import Cost
 from hdlearn.io import params_hash
 from hdlearn.sizes import effective_dimension, power_samples
 
@@ -134,3 +135,34 @@ def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
         ]
     }
     return out
+
+
+def cost(spec: Mapping[str, Any]) -> Cost:
+    """A cell's :class:`~hdlearn.cost.Cost`: ``work`` counts multiply-adds of the dominant
+    terms (6 per weight and sample for a forward-backward pass, an epoch is one pass over the
+    ``n`` samples; the kernel ``n^2 d`` plus its ``n^3/3`` solve), ``bytes`` the float32 data
+    or first-layer features of every member (``E`` seeds), or the kernel matrix."""
+    members, d = len(spec["seeds"]), spec["d"]
+    learner = spec["learner"]
+    if learner == "reference":
+        mc = spec["mc_samples"]
+        features = math.comb(effective_dimension(d, spec["target"]["eps1"]) + 4, 4)
+        return Cost(learner, members * mc * features**2, 8.0 * mc * features)
+    n = power_samples(d, spec["kappa"], minimum=2)
+    hyper = spec["hyper"]
+    if learner == "krr":
+        fits = max(1, len(hyper["ridge_lambdas"]))
+        return Cost(learner, members * (n * n * d + n**3 / 3 + fits * n * n), 4.0 * n * n)
+    epochs2 = math.floor(hyper["stage2_epochs_coef"] * d ** hyper["stage2_epochs_exponent"])
+    p1 = spec["p1"]
+    parts = 3 if spec["variant"] == "fresh_batches" else 1
+    if learner == "two_layer":
+        p = max(1, p1 // hyper["two_layer_width_divisor"])
+        return Cost(learner, 6.0 * members * epochs2 * n * p * d, 4.0 * members * n * max(d, p))
+    p2 = hyper["p2"]
+    data = 4.0 * members * n * p1 * parts
+    if learner == "three_layer_layerwise":
+        epochs1 = int(hyper["stage1_epochs_coef"] * math.log(d))
+        work = epochs1 * n * (p1 * d + p1 * p2) + epochs2 * n * p1 * p2
+        return Cost(learner, 6.0 * members * work, data)
+    return Cost(learner, 6.0 * members * epochs2 * n * (p1 * d + p1 * p2), data)

@@ -91,6 +91,7 @@ from hdlearn.analysis.estimators import alignment, direction_snr, excess_risk_es
 from hdlearn.baselines.features import Features, ntk_features, relu_features
 from hdlearn.baselines.kernels import relu_ntk
 from hdlearn.baselines.ridge import ridge_path, ridge_path_dual, select_on_holdout
+from hdlearn.papers.representation.grid import KRR_GROUP_ELEMENTS
 from hdlearn.rows import TidyRows
 from hdlearn.seeding import generators
 from hdlearn.sizes import power_samples
@@ -291,9 +292,6 @@ class _Cell:
         for metric, values in risks.items():
             self.record.add(metric, values, **fixed)
         self.record.add("lambda", lam, **fixed)
-
-
-KRR_GROUP_ELEMENTS = 2**28  # members per kernel solve: (members) n^2 <= this (memory only)
 
 
 def _krr(cell: _Cell, target: IndexTarget, n: int) -> None:

@@ -10,12 +10,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hdlearn.cost import Cost
 from hdlearn.io import params_hash
 from hdlearn.sizes import factor_samples, power_samples
 
 PAPER = "representation"
 EXPERIMENTS = ("complexity", "reference", "alignment", "risk", "transfer", "ablation")
 METHODS = ("alg1", "rf", "ntk", "krr", "rf_wide")
+#: Members per kernel solve: (members) n^2 <= this (a memory bound only; every member is
+#: independent, so the numbers do not depend on it).
+KRR_GROUP_ELEMENTS = 2**28
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
 
@@ -173,3 +177,42 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
             "target": targets["main"],
         })  # fmt: skip
     return out
+
+
+def cost(spec: Mapping[str, Any]) -> Cost:
+    """A cell's :class:`~hdlearn.cost.Cost` (``work``: multiply-adds of the features of every
+        training, holdout and test sample and of the ridge solves, ``min(n F^2 + F^3, n^2 F + n^3)``
+        for ``F`` features, per size, seed and variant; ``bytes``: the float64 feature matrix of
+        the largest ``n``, or KRR's ``n x n`` kernel and eigenvectors for each member solved at
+    once)."""
+    method = spec["method"]
+    if method == "reference":
+        return Cost(method, 1.0, 0.0)
+    members = len(spec["seeds"])
+    variants = len(spec.get("eta_factors", [1])) * len(spec.get("r", [1]))
+    variants *= len(spec.get("targets", {"target": None}))
+    m = spec.get("m", 0)
+    evaluated = spec["holdout_samples"] + spec["test_samples"]
+    work, need = 0.0, 0.0
+    for d, sizes in spec.get("grid") or [[spec["d"], _sizes(spec)]]:
+        sizes = [n for n in sizes if n > 0] or [1]
+        if method == "krr":  # the kernel and its eigenvectors, for a group of members
+            work += sum(n**3 / 3 + (n + evaluated) * n * d for n in sizes)
+            top = max(sizes)
+            group = min(members, max(1, KRR_GROUP_ELEMENTS // (top * top)))
+            need = max(need, 2 * 8.0 * group * top**2)
+            continue
+        features = m * (d + 1) if method == "ntk" else m
+        for n in sizes:
+            ridge = min(n * features**2 + features**3, n * n * features + n**3)
+            work += (n + evaluated) * features * d + ridge
+        need = max(need, 8.0 * max(sizes) * features)
+    return Cost(method, members * variants * work, need)
+
+
+def _sizes(spec: Mapping[str, Any]) -> list[int]:
+    """The training sizes of a one-``d`` spec: ``n`` (and the transfer's ``n_target``), or
+    ``d^log_n``."""
+    if "log_n" in spec:
+        return [power_samples(spec["d"], k) for k in spec["log_n"]]
+    return [*spec.get("n", []), *spec.get("n_target", [])]

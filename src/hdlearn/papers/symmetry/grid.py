@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hdlearn.cost import Cost
 from hdlearn.io import params_hash
 
 PAPER = "symmetry"
@@ -84,3 +85,26 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     }
     out["equivariance"] = named([eq_spec])
     return out
+
+
+def cost(spec: Mapping[str, Any]) -> Cost:
+    """A cell's :class:`~hdlearn.cost.Cost` (``work``: 6 multiply-adds per weight and sample of
+    every online step up to the cap, at every d and for every seed; ``bytes``: the float32
+    weights of every member). The kind is the architecture and depth (``fc2``, ``conv2``)."""
+    members, protocol = len(spec["seeds"]), spec["protocol"]
+    if spec["kind"] == "equivariance":
+        weights = spec["width"] * spec["d"]
+        return Cost("equivariance", 6.0 * 4 * spec["steps"] * protocol["batch"] * weights,
+                    8.0 * 4 * weights)  # fmt: skip
+    arch, depth = spec["arch"], spec["depth"]
+    weights = []
+    for d in spec["d"]:
+        if arch == "fc":
+            width = protocol["width"]
+            weights.append(width * d + (depth - 2) * width * width + width)
+        elif arch == "fc_local":
+            weights.append(protocol["channels"] * d * (d + 1))
+        else:  # conv: channels filters of size k at each of d positions
+            weights.append(protocol["channels"] * spec["k"] * d)
+    work = 6.0 * members * spec["cap"] * protocol["batch"] * sum(weights)
+    return Cost(f"{arch}{depth}", work, 4.0 * members * max(weights))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hdlearn.cost import Cost
 from hdlearn.io import params_hash
 from hdlearn.sizes import factor_samples, generic_rank, rank_of, tensor_dimension
 
@@ -130,3 +131,30 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
         for d in ls["d"]
     )  # fmt: skip
     return out
+
+
+def cost(spec: Mapping[str, Any]) -> Cost:
+    """A cell's :class:`~hdlearn.cost.Cost` (``work``: multiply-adds of the dominant terms,
+    over every rank, width and seed; ``bytes``: the float64 inputs or Hermite features)."""
+    members, d, learner = len(spec["seeds"]), spec["d"], spec["learner"]
+    ranks = spec["ranks"]
+    if learner == "bookkeeping":
+        n = spec["train_samples"] + spec["test_samples"]
+        work = members * n * d * sum(ranks) * len(spec["activations"])
+        return Cost(learner, work, 8.0 * members * n * d)
+    if learner == "student":
+        n = spec["n"] + spec["test_samples"]
+        widths = [f * r for r in ranks for f in spec["width_factors"]]
+        return Cost(learner, 6.0 * members * spec["steps"] * spec["n"] * d * sum(widths),
+                    8.0 * members * n * d)  # fmt: skip
+    if learner == "population_gd":
+        widths = [(max(1, round(spec["width_factor"] * r)), r) for r in ranks]
+        work = members * spec["restarts"] * spec["steps"] * sum(m * (m + r) * d for m, r in widths)
+        return Cost(learner, work, 8.0 * members * spec["restarts"] * max(ranks) * d)
+    if learner == "power_iteration":
+        work = members * spec["restarts"] * spec["iterations"] * d * sum(ranks)
+        return Cost(learner, work, 8.0 * members * spec["restarts"] * d)
+    features = tensor_dimension(d)
+    sizes = [d3_samples(d, ratio) for ratio in spec["n_over_d3"]]
+    work = members * len(ranks) * sum(n * features**2 + features**3 for n in sizes)
+    return Cost(learner, work, 8.0 * (max(sizes) + spec["test_samples"]) * features)

@@ -1,0 +1,107 @@
+"""Cost preview: analytic cell costs, the memory refusal, and the calibrated estimate."""
+
+import copy
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hdlearn.config import ConfigError, validate_config
+from hdlearn.cost import GIB, Cost, calibrate, check_memory, costs, estimate, merged_config
+from hdlearn.papers import PAPERS, plan
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def _plan(scale="smoke", **changes):
+    config = copy.deepcopy(BASE)
+    for dotted, value in changes.items():
+        node = config
+        *parents, last = dotted.split("/")
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    validate_config(config, ROOT / "config" / "schema.yaml", scales=[scale])
+    return plan(config, scale)
+
+
+def test_every_planned_cell_of_every_scale_has_a_cost():
+    for scale in ("smoke", "default", "paper"):
+        for (paper, _), cost in costs(_plan(scale)).items():
+            assert paper in PAPERS and cost.kind and cost.work > 0 and cost.bytes >= 0
+
+
+def test_cost_grows_with_the_sizes():
+    def largest(d):
+        out = {}
+        for (paper, _), cost in costs(_plan(**{"scales/smoke/depth/sweep/d": [d]})).items():
+            if paper == "depth":
+                work, need = out.get(cost.kind, (0.0, 0.0))
+                out[cost.kind] = (max(work, cost.work), max(need, cost.bytes))
+        return out
+
+    small, large = largest(16), largest(64)
+    assert set(small) == set(large) and len(small) == 5  # 4 learners and the levels
+    for kind, (work, need) in small.items():
+        assert large[kind][0] > work and large[kind][1] > need, kind
+
+
+def test_a_cell_that_cannot_fit_is_refused_naming_the_block():
+    huge = _plan(**{"scales/smoke/depth/sweep/d": [100_000_000]})
+    with pytest.raises(ConfigError) as error:
+        check_memory(huge, "smoke", 24 * GIB)
+    message = str(error.value)
+    assert re.search(r"config\.scales\.smoke\.depth \(sweep\): cell \S+-d100000000-", message)
+    assert "max_cell_memory_gb" in message and "GiB" in message
+    check_memory(_plan(), "smoke", 24 * GIB)  # the shipped smoke grid fits
+    check_memory(huge, "smoke", 24 * GIB, exists=lambda paper, cell: "d100000000" in cell)
+
+
+def test_estimate_fits_each_kind_and_flags_extrapolation(monkeypatch):
+    records = [("p", Cost("a", w, 1e6), 2.0 + w / 1e9, 5e8) for w in (1e8, 1e9, 1e10, 1e11)]
+    calibration = calibrate(records)
+    fixed, rate = calibration.fits[("p", "a")]
+    assert fixed == pytest.approx(2.1) and rate == pytest.approx(1e9, rel=0.02)
+    kinds = {"x": Cost("a", 5e11, 1e9), "y": Cost("b", 1e9, 0.0)}
+
+    class Grid:
+        @staticmethod
+        def cost(spec):
+            return kinds[spec["name"]]
+
+    monkeypatch.setattr("hdlearn.papers.part", lambda paper, name: Grid)
+    cells = {"p": {"e": {"x": {"name": "x"}, "y": {"name": "y"}}}}
+    (row,) = estimate(cells, calibration, cores=2)
+    (only_x,) = estimate(cells, calibration, cores=2, done={("p", "y")})
+    assert row["cells"] == 2 and row["extrapolated"] == 1
+    assert row["longest_cell"] == "x" and row["longest_seconds"] == pytest.approx(502, rel=0.02)
+    assert row["wall_seconds"] == pytest.approx(row["longest_seconds"])
+    assert only_x["cells"] == 1 and only_x["extrapolated"] == 0
+
+
+def test_config_is_merged_as_snakemake_merges_it(tmp_path):
+    extra = tmp_path / "my.yaml"
+    extra.write_text("scales:\n  smoke:\n    depth:\n      sweep: {d: [20]}\n")
+    config = merged_config(ROOT, [extra], ["scale=smoke", "max_cell_memory_gb=2"])
+    assert config["scale"] == "smoke" and config["max_cell_memory_gb"] == 2
+    assert config["scales"]["smoke"]["depth"]["sweep"]["d"] == [20]
+    assert config["scales"]["smoke"]["depth"]["sweep"]["kappas"]  # the rest kept
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--configfile", "nowhere.yaml"], "No such file"),
+        (["--config", "scale=huge"], "config.scale: 'huge' is not allowed"),
+        (["--config", "scale=smoke", "max_cell_memory_gb=0.001"], "a cell may use"),
+    ],
+)
+def test_estimate_refuses_bad_input_in_one_line(args, message):
+    done = subprocess.run([sys.executable, "-m", "hdlearn.cli", "estimate", *args], cwd=ROOT,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode != 0 and message in done.stderr
+    assert done.stderr.strip().startswith("hdlearn estimate:")
