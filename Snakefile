@@ -6,10 +6,17 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-report: "workflow/report/workflow.rst"
-
-
 include: "workflow/rules/common.smk"
+
+
+# The report opens on the run's scorecard once a run has written it (rule landing), else on the
+# workflow's description.
+report:
+    landing_path(config["scale"])
+    if Path(landing_path(config["scale"])).exists()
+    else "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/cells.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/claims.smk"

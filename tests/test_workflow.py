@@ -217,10 +217,42 @@ def test_bad_config_is_refused_before_any_job(run):
         refused.stderr + refused.stdout)  # fmt: skip
 
 
-def test_report(run):
+def _report(run) -> tuple[Path, str]:
     report = run["dir"] / "results" / "smoke" / "report.html"
-    _snakemake(run["dir"], "--report", str(report))
+    if "report_log" not in run:
+        run["report_log"] = _snakemake(run["dir"], "--report", str(report)).stderr
+    return report, run["report_log"]
+
+
+def test_report_builds_without_docutils_errors(run):
+    report, log = _report(run)
     assert report.stat().st_size > 50_000
+    # docutils reports problems as "(ERROR/3)" / "(WARNING/2)" (claim texts hold |x|)
+    assert "ERROR/" not in log and "WARNING/" not in log and "Undefined substitution" not in log
+    landing = (run["dir"] / "results" / "smoke" / "report" / "landing.rst").read_text()
+    assert landing.startswith("hdlearn: smoke scale")
+
+
+def test_report_opens_on_the_scorecard_and_holds_every_figure(run):
+    """The report in a real (headless) browser: its landing page is the scorecard, every
+    claim of claims.csv is on it, and every figure of the scale is in the report and linked."""
+    browser = next((b for b in ("chromium", "chromium-browser", "google-chrome")
+                    if shutil.which(b)), None)  # fmt: skip
+    if browser is None:
+        pytest.skip("no headless browser: apt-get install chromium (CI installs it)")
+    report, _ = _report(run)
+    dom = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=15000",
+         "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=180,
+    ).stdout  # fmt: skip
+    assert "hdlearn: smoke scale" in dom and "Paper claims tested" in dom
+    card = pd.read_csv(run["dir"] / "results" / "smoke" / "claims.csv")
+    missing = [claim for claim in card["claim_id"] if claim not in dom]
+    assert not missing, missing
+    html = report.read_text()
+    for figure in (run["dir"] / "results" / "smoke" / "figures").glob("*.png"):
+        assert f"figure {figure.stem}" in dom, figure.stem  # linked from the scorecard
+        assert figure.name in html, figure.name  # and embedded in the report
 
 
 def test_result_files_are_readable_as_the_umask_allows(run):

@@ -10,6 +10,7 @@ hdlearn replication --csv r.csv --md r.md 0=claims/depth.parquet 1=replicate-1/.
 hdlearn bench     depth-sweep [--d 32] [--output benchmarks/depth_sweep.json]
 hdlearn compare   A B [--markdown comparison.md]   (A, B: results folders or claims.csv files)
 hdlearn estimate  [--configfile my.yaml] [--config scale=paper ...] [--cores N]
+hdlearn landing   --scale S --claims claims.csv --figures '<json>' --config-hash H --output F
 """
 
 from __future__ import annotations
@@ -216,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--cores", type=int, default=0, help="default: this machine's cores")
     est.add_argument("--root", default=".", help="the repository (config/, results/)")
     est.set_defaults(handler=_estimate)
+
+    land = commands.add_parser("landing", help="the report's landing page: the scorecard")
+    land.add_argument("--scale", required=True)
+    land.add_argument("--claims", required=True, help="claims.csv of the run")
+    land.add_argument("--figures", required=True, help="JSON {figure: {paper, claims, png}}")
+    land.add_argument("--config-hash", required=True)
+    land.add_argument("--output", required=True)
+    land.set_defaults(handler=_landing)
     return parser
 
 
@@ -262,6 +271,17 @@ def _estimate(args: argparse.Namespace) -> None:
     calibration = calibrate(recorded_cells(root / "results"))
     cores = args.cores or os.cpu_count() or 1
     print(render(estimate(cells, calibration, cores, done), cores, scale), end="")
+
+
+def _landing(args: argparse.Namespace) -> None:
+    from hdlearn.io import atomic_write_text
+    from hdlearn.landing import landing_page, run_metadata
+
+    card = pd.read_csv(args.claims, keep_default_na=False, na_values=[""])
+    card = card.fillna({c: "" for c in ("reason", "conditions", "variant", "provenance")})
+    metadata = run_metadata(Path(args.claims).parent, args.config_hash, args.scale)
+    page = landing_page(args.scale, card, json.loads(args.figures), metadata)
+    atomic_write_text(page, args.output)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -51,6 +51,26 @@ rule scorecard:
         "{input} > {log} 2>&1"
 
 
+rule landing:
+    input:
+        claims="results/{scale}/claims.csv",
+        compute="results/{scale}/compute.csv",
+        figures=get_figures,
+    output:
+        "results/{scale}/report/landing.rst",
+    log:
+        "results/{scale}/logs/landing/landing.log",
+    conda:
+        "../../environment.yml"
+    params:
+        figures=get_landing_figures,
+        config_hash=CONFIG_HASH,
+    shell:
+        "hdlearn landing --scale {wildcards.scale} --claims {input.claims} "
+        "--figures {params.figures:q} --config-hash {params.config_hash} --output {output} "
+        "> {log} 2>&1"
+
+
 rule compute:
     input:
         get_figures,

@@ -16,7 +16,8 @@ from hdlearn.fingerprint import (
     notebook_modules,
     stale_report,
 )
-from hdlearn.io import atomic_write_text, yaml_line
+from hdlearn.io import atomic_write_text, params_hash, yaml_line
+from hdlearn.landing import rst_text
 from hdlearn.papers import PAPERS, figures, papers_at, plan, setting
 from hdlearn.replicates import replicate_config, run_name, split_run
 
@@ -30,6 +31,9 @@ try:
     )
 except ConfigError as error:
     sys.exit(f"hdlearn: {error}")
+
+# The landing page names the config it ran (any value changed, a new hash).
+CONFIG_HASH = params_hash(config)
 
 # Every registered paper's figures; a scale builds those of the papers it has a block for.
 FIGURES = figures()
@@ -188,7 +192,8 @@ def get_figure_settings(wildcards):
 def get_figure_caption(wildcards):
     """The report caption, with ``{parameter}`` replaced by the figure's claim settings."""
     settings = figure_settings(wildcards.scale, wildcards.figure)
-    return FIGURES[wildcards.figure]["caption"].format(**settings)
+    # literal text: a caption's |x| must not read as an RST substitution
+    return rst_text(FIGURES[wildcards.figure]["caption"].format(**settings))
 
 
 def get_paper_claims_inputs(wildcards):
@@ -271,9 +276,28 @@ def get_replication_tables(wildcards, input):
     )
 
 
+def get_landing_figures(wildcards):
+    """JSON {figure: {paper, claims, png}} of the scale's figures, for the landing page."""
+    return json.dumps(
+        {
+            figure: {
+                "paper": FIGURES[figure]["paper"],
+                "claims": list(FIGURES[figure].get("claims", [])),
+                "png": f"results/{wildcards.scale}/figures/{figure}.png",
+            }
+            for figure in figures_of(wildcards.scale)
+        }
+    )
+
+
+def landing_path(scale):
+    return f"results/{scale}/report/landing.rst"
+
+
 def final_targets():
     scale = config["scale"]
     return [
+        landing_path(scale),
         *[path for figure in figures_of(scale) for path in figure_paths(scale, figure)],
         f"results/{scale}/claims.csv",
         f"results/{scale}/claims.md",
