@@ -7,6 +7,7 @@ setting only the figures that draw it, and the report builds.
 """
 
 import os
+import re
 import shutil
 import signal
 import stat
@@ -263,3 +264,31 @@ def test_result_files_are_readable_as_the_umask_allows(run):
     files = [path for path in (run["dir"] / "results").rglob("*") if path.is_file()]
     wrong = [p for p in files if stat.S_IMODE(p.stat().st_mode) != 0o666 & ~umask]
     assert files and not wrong, wrong[:10]
+
+
+def test_exported_results_import_into_a_fresh_copy_and_nothing_is_recomputed(run, tmp_path):
+    """hdlearn export in the run, hdlearn import into a fresh copy: the copy plans no cell and
+    no table job, and its scorecard is the run's."""
+    hdlearn = str(Path(sys.executable).with_name("hdlearn"))
+    bundle = tmp_path / "smoke.tar.gz"
+    smoke = ["--config", "scale=smoke"]
+    subprocess.run([hdlearn, "export", *smoke, "--output", str(bundle)], cwd=run["dir"],
+                   check=True, capture_output=True)  # fmt: skip
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("Snakefile", "environment.yml", "pyproject.toml"):
+        shutil.copy(ROOT / name, copy / name)
+    for name in ("config", "workflow", "src"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run([hdlearn, "import", str(bundle), *smoke], cwd=copy, check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    assert ", 0 foreign (skipped)" in done.stdout, done.stdout + done.stderr
+    plan = _snakemake(copy, "-n", "--quiet", "rules").stdout
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", plan, flags=re.MULTILINE))
+    assert "cell" not in jobs and "aggregate" not in jobs, plan
+    assert {"claims", "scorecard"} <= set(jobs), plan  # rebuilt from the imported tables
+    _snakemake(copy, "results/smoke/claims.csv")
+    scorecard = Path("results") / "smoke" / "claims.csv"
+    pd.testing.assert_frame_equal(
+        pd.read_csv(copy / scorecard), pd.read_csv(run["dir"] / scorecard)
+    )

@@ -10,6 +10,8 @@ hdlearn replication --csv r.csv --md r.md 0=claims/depth.parquet 1=replicate-1/.
 hdlearn bench     depth-sweep [--d 32] [--output benchmarks/depth_sweep.json]
 hdlearn compare   A B [--markdown comparison.md]   (A, B: results folders or claims.csv files)
 hdlearn estimate  [--configfile my.yaml] [--config scale=paper ...] [--cores N]
+hdlearn export    [--config scale=S ...] --output bundle.tar.gz
+hdlearn import    bundle.tar.gz [--config scale=S ...]
 hdlearn landing   --scale S --claims claims.csv --figures '<json>' --config-hash H --output F
 """
 
@@ -218,6 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--root", default=".", help="the repository (config/, results/)")
     est.set_defaults(handler=_estimate)
 
+    bundles = [("export", _export, "pack a scale's cells and tables"),
+               ("import", _import, "unpack a bundle into results/<scale>/")]  # fmt: skip
+    for name, handler, about in bundles:
+        sub = commands.add_parser(name, help=about)
+        if name == "export":
+            sub.add_argument("--output", required=True, help="the bundle (.tar.gz)")
+        else:
+            sub.add_argument("bundle", help="a bundle written by hdlearn export")
+        sub.add_argument("--configfile", action="append", default=[], help="merged over config")
+        sub.add_argument("--config", nargs="*", default=[], help="key=value, as for snakemake")
+        sub.add_argument("--root", default=".", help="the repository (config/, results/)")
+        sub.set_defaults(handler=handler)
+
     land = commands.add_parser("landing", help="the report's landing page: the scorecard")
     land.add_argument("--scale", required=True)
     land.add_argument("--claims", required=True, help="claims.csv of the run")
@@ -271,6 +286,51 @@ def _estimate(args: argparse.Namespace) -> None:
     calibration = calibrate(recorded_cells(root / "results"))
     cores = args.cores or os.cpu_count() or 1
     print(render(estimate(cells, calibration, cores, done), cores, scale), end="")
+
+
+def _plan_of(args: argparse.Namespace, command: str) -> tuple[Path, str, dict]:
+    """The repository root, scale and plan of ``--configfile``/``--config`` (exit on error)."""
+    from hdlearn.config import ConfigError, validate_config
+    from hdlearn.cost import merged_config
+    from hdlearn.papers import plan
+
+    root = Path(args.root)
+    try:
+        config = merged_config(root, args.configfile, args.config)
+        scale = config.get("scale")
+        validate_config(config, root / "config" / "schema.yaml", scales=[scale])
+    except (ConfigError, ValueError, OSError) as error:
+        sys.exit(f"hdlearn {command}: {error}")
+    return root, scale, plan(config, scale)
+
+
+def _export(args: argparse.Namespace) -> None:
+    from hdlearn.bundle import BundleError, export_bundle
+
+    root, scale, cells = _plan_of(args, "export")
+    try:
+        manifest = export_bundle(root, scale, cells, Path(args.output))
+    except BundleError as error:
+        sys.exit(f"hdlearn export: {error}")
+    print(f"{args.output}: {len(manifest['files'])} files of scale {scale} "
+          f"(commit {manifest['git_sha']})")  # fmt: skip
+
+
+def _import(args: argparse.Namespace) -> None:
+    from hdlearn.bundle import BundleError, import_bundle
+
+    root, scale, cells = _plan_of(args, "import")
+    try:
+        report = import_bundle(root, Path(args.bundle), scale, cells)
+    except BundleError as error:
+        sys.exit(f"hdlearn import: {error}")
+    for path, reason in report.foreign:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    written, kept, foreign = len(report.written), len(report.kept), len(report.foreign)
+    print(
+        f"{written} files imported into results/{scale}/, {kept} already present (kept), "
+        f"{foreign} foreign (skipped)"
+    )
 
 
 def _landing(args: argparse.Namespace) -> None:

@@ -43,17 +43,19 @@ def yaml_line(values: Mapping[str, Any]) -> str:
     return yaml.safe_dump(dict(values), default_flow_style=True, width=10**9).strip()
 
 
-def git_sha() -> str:
-    """The current commit (``+dirty`` when the tree has changes), or ``unknown`` outside git."""
+def git_sha(where: str | os.PathLike[str] | None = None) -> str:
+    """The current commit of the repository at ``where`` (the working directory by default),
+    ``+dirty`` when its tree has changes, or ``unknown`` outside git."""
     try:
         sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=where
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
             capture_output=True,
             text=True,
             check=True,
+            cwd=where,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
