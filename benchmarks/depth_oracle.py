@@ -20,10 +20,12 @@ memory are that code's alone):
   like for like; overlaps logged at checkpoints).
 
 Writes ``STEM.json`` (machine, threads, wall time and peak memory of each code, every
-per-seed error) and ``STEM.md``: per learner and kappa both codes' medians and quartiles and
-the gap ``median(ours) - median(theirs)`` with a 90% bootstrap interval over seeds (each code's
-seeds resampled on their own, 2000 resamples, numpy seed 0). A gap whose interval excludes 0 is
-more than seed noise. The seeds are not the pipeline's scored seeds: ours are ``0..seeds-1``,
+per-seed error), ``workflow/reference/depth_authors_d<d>.csv`` (their medians and quartiles:
+the reference series of the depth Fig. 2 notebook) and ``STEM.md``: per learner and kappa both
+codes' medians and quartiles and the gap ``median(ours) - median(theirs)`` with a 90%
+bootstrap interval over seeds (each code's seeds resampled on their own, 2000 resamples, numpy
+seed 0). A gap whose interval excludes 0 is more than seed noise (of 28 gaps, about 3 exclude
+0 by chance at 90%). The seeds are not the pipeline's scored seeds: ours are ``0..seeds-1``,
 theirs their own stream (``1926 ^ d``).
 """
 
@@ -183,6 +185,24 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_reference(result: dict, path: Path) -> None:
+    """The authors' medians and quartiles per learner and kappa as a CSV reference series (the
+    depth Fig. 2 notebook draws it where the run's largest d is this one)."""
+    lines = [
+        "# The authors' code (github.com/IdePHICS/ComputationalDepth, Codes/RunExperiment.py,",
+        "# unchanged, Example.yaml hyperparameters, overlaps off), test MSE over trials:",
+        f"# {result['command']} ({result['machine']}); see benchmarks/depth_oracle_d32.md.",
+        "learner,d,kappa,n,median,q25,q75,seeds",
+    ]
+    for row in result["table"]:
+        n = next(e["n"] for e in result["theirs"]["test_mse"]
+                 if e["learner"] == row["learner"] and e["kappa"] == row["kappa"])  # fmt: skip
+        quartiles = [f"{row[k + '_theirs']:.6g}" for k in ("median", "q25", "q75")]
+        values = [row["learner"], result["d"], row["kappa"], n, *quartiles, row["seeds_theirs"]]
+        lines.append(",".join(str(v) for v in values))
+    path.write_text("\n".join(lines) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--authors", type=Path, required=True, help="their repository")
@@ -215,6 +235,7 @@ def main() -> None:
     }  # fmt: skip
     stem.with_suffix(".json").write_text(json.dumps(result, indent=1))
     stem.with_suffix(".md").write_text(markdown(result))
+    write_reference(result, ROOT / "workflow" / "reference" / f"depth_authors_d{args.d}.csv")
     print(markdown(result))
 
 

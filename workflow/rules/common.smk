@@ -124,6 +124,7 @@ def get_figure_inputs(wildcards):
         parameter: table_path(wildcards.scale, spec["paper"], experiment)
         for parameter, experiment in spec["tables"].items()
     }
+    inputs.update(figure_files(wildcards.scale, wildcards.figure))
     inputs["claims_table"] = claims_path(wildcards.scale, spec["paper"])
     inputs["nb"] = notebook_path(wildcards.figure)
     inputs["code"] = NOTEBOOK_MODULES[wildcards.figure]
@@ -174,12 +175,24 @@ def check_figure_settings():
 check_figure_settings()
 
 
+def figure_files(scale, figure):
+    """{notebook parameter: path} of the files a figure reads besides its tables (its
+    ``files`` entry; a path "" means none and is no input)."""
+    spec = FIGURES[figure]
+    paths = {
+        name: setting(config, scale, spec["paper"], key)
+        for name, key in spec.get("files", {}).items()
+    }
+    return {name: path for name, path in paths.items() if path}
+
+
 def get_papermill_parameters(wildcards, input, output):
-    """``-p name value`` for every table, the claims table and the output paths."""
-    names = [*FIGURES[wildcards.figure]["tables"], "claims_table"]
-    pairs = {name: input[name] for name in names}
+    """``-p name value`` for every table, file, the claims table and the output paths."""
+    spec = FIGURES[wildcards.figure]
+    names = [*spec["tables"], *spec.get("files", {}), "claims_table"]
+    pairs = {name: input.get(name, "") for name in names}
     pairs.update(output_pdf=output.pdf, output_png=output.png)
-    return " ".join(f"-p {name} {value}" for name, value in pairs.items())
+    return " ".join(f"-p {name} {value or chr(34) * 2}" for name, value in pairs.items())
 
 
 def get_figure_settings(wildcards):
