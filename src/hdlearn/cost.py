@@ -3,7 +3,8 @@
 Each paper's grid gives every cell a :class:`Cost` (``grid.cost(spec)``): its ``kind`` (the
 learner or method), ``work``, a count of its dominant floating-point operations, and ``bytes``,
 a lower bound on the memory its largest arrays need (data, features, kernel matrices). Both
-are analytic and cheap, so the whole plan is costed at parse time without torch.
+are analytic and cheap, so the whole plan is costed at parse time without torch. ``cost`` is
+optional: a paper without it is neither estimated nor refused (:func:`cost_function`).
 
 **Refusal** (:func:`check_memory`): a cell whose lower bound exceeds the memory a cell may use
 (``max_cell_memory_gb``, ``auto`` = this machine's physical memory) cannot run, so the
@@ -56,13 +57,21 @@ def memory_limit(config: Mapping[str, Any]) -> float:
     return machine_memory() if value == "auto" else float(value) * GIB
 
 
-def costs(plan: Mapping[str, Mapping[str, Mapping[str, dict]]]) -> dict[tuple[str, str], Cost]:
-    """``{(paper, cell): Cost}`` of a plan (a cell shared by experiments appears once)."""
+def cost_function(paper: str) -> Callable[[Mapping[str, Any]], Cost] | None:
+    """The paper's ``grid.cost``, or ``None`` when its grid has none."""
     from hdlearn.papers import part
 
+    return getattr(part(paper, "grid"), "cost", None)
+
+
+def costs(plan: Mapping[str, Mapping[str, Mapping[str, dict]]]) -> dict[tuple[str, str], Cost]:
+    """``{(paper, cell): Cost}`` of a plan (a cell shared by experiments appears once; the
+    cells of a paper without ``grid.cost`` are left out)."""
     out = {}
     for paper, experiments in plan.items():
-        cost = part(paper, "grid").cost
+        cost = cost_function(paper)
+        if cost is None:
+            continue
         for cells in experiments.values():
             for name, spec in cells.items():
                 out[(paper, name)] = cost(spec)
@@ -79,11 +88,12 @@ def check_memory(
     ``exists(paper, cell)``) whose memory lower bound exceeds ``limit`` bytes, naming its
     config block and cell."""
     from hdlearn.config import ConfigError
-    from hdlearn.papers import part
 
     worst = None
     for paper, experiments in plan.items():
-        cost = part(paper, "grid").cost
+        cost = cost_function(paper)
+        if cost is None:
+            continue
         for experiment, cells in experiments.items():
             for name, spec in cells.items():
                 need = cost(spec).bytes
@@ -173,18 +183,18 @@ def recorded_cells(results: Path) -> list[tuple[str, Cost, float, float]]:
     import pandas as pd
 
     from hdlearn.io import read_provenance
-    from hdlearn.papers import PAPERS, part
+    from hdlearn.papers import PAPERS
 
     out = []
     for bench in sorted(results.glob("**/benchmarks/cell/*/*.tsv")):
         paper = bench.parent.name
         table = bench.parents[3] / "cells" / paper / f"{bench.stem}.parquet"
-        if paper not in PAPERS or not table.is_file():
+        if paper not in PAPERS or not table.is_file() or cost_function(paper) is None:
             continue
         try:
             spec = read_provenance(table)["params"]
             row = pd.read_csv(bench, sep="\t").iloc[-1]
-            cost = part(paper, "grid").cost(spec)
+            cost = cost_function(paper)(spec)
         except (KeyError, ValueError, TypeError, IndexError):
             continue  # a table or benchmark of an older layout: not a calibration point
         out.append((paper, cost, float(row["s"]), float(row["max_rss"]) * 1024**2))
