@@ -22,8 +22,9 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1]  # the folder that holds the hdlearn package
 #: Modules that never determine a number: the paper registry (adding a paper must not make
-#: every other paper's cells stale) and the config validator.
-NOT_NUMERIC = frozenset({"hdlearn.papers", "hdlearn.config"})
+#: every other paper's cells stale), the config validator and the cost model (a grid imports
+#: its Cost; an estimate never changes a result).
+NOT_NUMERIC = frozenset({"hdlearn.papers", "hdlearn.config", "hdlearn.cost"})
 
 
 def module_file(name: str) -> Path | None:
