@@ -89,3 +89,17 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, make, message):
     )  # fmt: skip
     assert done.returncode != 0 and not out.exists()
     assert done.stderr.strip().count("\n") == 0 and message in done.stderr
+
+
+def test_cells_are_those_the_run_tables_list(tmp_path):
+    """A results folder keeps the cells of earlier grids: only the cells a run's tables list
+    are its cells."""
+    old = ("p", "sweep-d16-0123456789", {"d": 16, "lr": 1.0})
+    new = ("p", "sweep-d16-abcdefabcd", {"d": 16, "lr": 0.5})
+    a = _run(tmp_path / "a", A, [old])
+    b = _run(tmp_path / "b", A, [old, new])  # the old cell is still on disk
+    for root, (paper, name, _) in ((a, old), (b, new)):
+        listed = provenance({"cells": [f"results/smoke/cells/{paper}/{name}.parquet"]})
+        write_table(pd.DataFrame({"x": [1.0]}), root / "tables" / paper / "sweep.parquet", listed)
+    cells = compare(a, b).cells.set_index("series")
+    assert cells.loc["sweep-d16", "changed"] == "lr: 1.0 -> 0.5"

@@ -8,9 +8,10 @@ A run is a results folder (``results/<scale>``, or a copy of it) or a scorecard
 * **values**: the claims whose point estimate moved by more than its interval, i.e. B's value
   lies outside A's interval ``[ci_low, ci_high]`` or A's outside B's (an identity check, which
   has no interval, moves when its value changes at all);
-* **cells** (two results folders only): per paper, the cells only one run has, and for a cell
-  of one series whose parameters differ (a cell's name is its series and a hash of its
-  parameters) the parameters that differ, read from the cells' provenance.
+* **cells** (two results folders only): per paper, the cells only one run used (those its
+  tables list: a results folder also keeps the cells of earlier grids), and for a cell of one
+  series whose parameters differ (a cell's name is its series and a hash of its parameters)
+  the parameters that differ, read from the cells' provenance.
 
 :func:`compare` returns the three tables; :func:`to_markdown` and :func:`to_text` render them.
 """
@@ -114,10 +115,24 @@ def _interval(low: float, high: float) -> str:
     return f"[{low:.3g}, {high:.3g}]" if math.isfinite(low) and math.isfinite(high) else "-"
 
 
+def _run_cells(folder: Path) -> list[Path]:
+    """The cells a run used: those its tables list (a results folder keeps the cells of
+    earlier grids too), else every cell file in ``folder``."""
+    from hdlearn.io import read_provenance
+
+    listed = set()
+    for table in sorted((folder.parent / "tables").glob("*/*.parquet")):
+        for cell in read_provenance(table).get("params", {}).get("cells", []):
+            path = folder / Path(cell).parent.name / Path(cell).name
+            if path.is_file():
+                listed.add(path)
+    return sorted(listed) if listed else sorted(folder.glob("*/*.parquet"))
+
+
 def _cells(folder: Path) -> dict[tuple[str, str], dict[str, Path]]:
-    """``{(paper, series): {hash: path}}`` of a cells folder."""
+    """``{(paper, series): {hash: path}}`` of the cells a run used (:func:`_run_cells`)."""
     out: dict[tuple[str, str], dict[str, Path]] = {}
-    for path in sorted(folder.glob("*/*.parquet")):
+    for path in _run_cells(folder):
         match = _CELL_NAME.match(path.stem)
         series, digest = (match["series"], match["hash"]) if match else (path.stem, "")
         out.setdefault((path.parent.name, series), {})[digest] = path
