@@ -9,7 +9,6 @@ other paper's cells become stale.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -18,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from repository import copy_repository
 
-ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 pytestmark = pytest.mark.slow
@@ -158,12 +157,7 @@ def _add_toy_paper(repo: Path) -> None:
 
 
 def test_a_new_paper_runs_its_dag_at_smoke_scale(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    for name in ("Snakefile", "environment.yml", "pyproject.toml"):
-        shutil.copy(ROOT / name, repo / name)
-    for name in ("config", "workflow", "src"):
-        shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+    repo = copy_repository(tmp_path / "repo")
     _add_toy_paper(repo)
     env = {**os.environ, "PYTHONPATH": str(repo / "src")}
 

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from repository import copy_repository
 
 from hdlearn.io import read_provenance
 
@@ -73,15 +74,6 @@ pytestmark = [
         reason=f"no SLURM cluster ({PROBLEM}); start one: sudo tests/slurm/cluster.sh start",
     ),
 ]
-
-
-def _copy_repo(workdir: Path) -> Path:
-    workdir.mkdir(parents=True)
-    for name in ("Snakefile", "environment.yml", "pyproject.toml"):
-        shutil.copy(ROOT / name, workdir / name)
-    for name in ("config", "workflow", "src"):
-        shutil.copytree(ROOT / name, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
-    return workdir
 
 
 def _env() -> dict[str, str]:
@@ -146,7 +138,7 @@ def _digests(root: Path) -> dict[Path, str]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("slurm")
-    local, cluster = _copy_repo(base / "local"), _copy_repo(base / "cluster")
+    local, cluster = copy_repository(base / "local"), copy_repository(base / "cluster")
     since = datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
 
     start = time.time()
@@ -264,7 +256,7 @@ def test_paper_scale_cells_ask_the_cluster_for_one_gpu(tmp_path):
     """At paper scale the plugin turns the cell's gpu=1 into `sbatch --gpus=1`. The test node
     has no GPU, so SLURM refuses the job, and Snakemake reports the sbatch call it made. (The
     cells run on GPU nodes, not here: max_cell_memory_gb says how much memory they have.)"""
-    workdir = _copy_repo(tmp_path / "paper")
+    workdir = copy_repository(tmp_path / "paper")
     refused = subprocess.run(
         [*SNAKEMAKE, *PROFILE, "--config", "scale=paper", "max_cell_memory_gb=141", "--until",
          "cell", "--jobs", "1"],

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from repository import copy_repository
 
 from hdlearn.papers import PAPERS, figures
 
@@ -42,11 +43,7 @@ def _snakemake(
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("hdlearn")
-    for name in ("Snakefile", "environment.yml", "pyproject.toml"):
-        shutil.copy(ROOT / name, workdir / name)
-    for name in ("config", "workflow", "src"):
-        shutil.copytree(ROOT / name, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
+    workdir = copy_repository(tmp_path_factory.mktemp("hdlearn"))
     cells = workdir / "results" / "smoke" / "cells" / "depth"
 
     # 1. start, and kill the whole process group once four cells have finished (of which up to
@@ -275,12 +272,7 @@ def test_exported_results_import_into_a_fresh_copy_and_nothing_is_recomputed(run
     smoke = ["--config", "scale=smoke"]
     subprocess.run([hdlearn, "export", *smoke, "--output", str(bundle)], cwd=run["dir"],
                    check=True, capture_output=True)  # fmt: skip
-    copy = tmp_path / "copy"
-    copy.mkdir()
-    for name in ("Snakefile", "environment.yml", "pyproject.toml"):
-        shutil.copy(ROOT / name, copy / name)
-    for name in ("config", "workflow", "src"):
-        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    copy = copy_repository(tmp_path / "copy")
     done = subprocess.run([hdlearn, "import", str(bundle), *smoke], cwd=copy, check=True,
                           capture_output=True, text=True)  # fmt: skip
     assert ", 0 foreign (skipped)" in done.stdout, done.stdout + done.stderr
