@@ -88,13 +88,13 @@ def test_written_files_follow_the_umask_not_the_temporary_file_mode(tmp_path):
     path = tmp_path / "table.txt"
     previous = os.umask(0o022)
     try:
-        io._file_mode.cache_clear()
+        io.file_mode.cache_clear()
         atomic_write_text("x", path)
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
         os.umask(0o077)
-        io._file_mode.cache_clear()
+        io.file_mode.cache_clear()
         atomic_write_text("y", path)
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     finally:
         os.umask(previous)
-        io._file_mode.cache_clear()
+        io.file_mode.cache_clear()

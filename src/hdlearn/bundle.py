@@ -30,7 +30,6 @@ import io
 import json
 import os
 import tarfile
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -78,29 +77,16 @@ def export_bundle(root: Path, scale: str, plan: Mapping, output: Path) -> dict[s
     created = datetime.now(UTC).isoformat(timespec="seconds")
     manifest = {"format": FORMAT, "scale": scale, "git_sha": git_sha(root), "created": created,
                 "files": entries}  # fmt: skip
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with tarfile.open(tmp, "w:gz") as tar:
-            blob = json.dumps(manifest, indent=1).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size, info.mtime = len(blob), int(datetime.now(UTC).timestamp())
-            tar.addfile(info, io.BytesIO(blob))
-            for entry in entries:
-                tar.add(root / entry["path"], arcname=entry["path"])
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        blob = json.dumps(manifest, indent=1).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size, info.mtime = len(blob), int(datetime.now(UTC).timestamp())
+        tar.addfile(info, io.BytesIO(blob))
+        for entry in entries:
+            tar.add(root / entry["path"], arcname=entry["path"])
+    atomic_write_bytes(buffer.getvalue(), output)
     return manifest
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @dataclass

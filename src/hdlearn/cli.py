@@ -259,37 +259,24 @@ def _compare(args: argparse.Namespace) -> None:
 def _estimate(args: argparse.Namespace) -> None:
     import os
 
-    from hdlearn.config import ConfigError, validate_config
-    from hdlearn.cost import (
-        calibrate,
-        check_memory,
-        estimate,
-        memory_limit,
-        merged_config,
-        recorded_cells,
-        render,
-    )
-    from hdlearn.papers import plan
+    from hdlearn.config import ConfigError
+    from hdlearn.cost import calibrate, check_memory, estimate, memory_limit, recorded_cells, render
 
-    root = Path(args.root)
-    try:
-        config = merged_config(root, args.configfile, args.config)
-        scale = config.get("scale")
-        validate_config(config, root / "config" / "schema.yaml", scales=[scale])
-        cells = plan(config, scale)
-        results = root / "results" / scale / "cells"
-        exists = lambda paper, cell: (results / paper / f"{cell}.parquet").exists()  # noqa: E731
-        check_memory(cells, scale, memory_limit(config), exists)
-    except (ConfigError, ValueError, OSError) as error:
-        sys.exit(f"hdlearn estimate: {error}")
+    root, scale, config, cells = _plan_of(args, "estimate")
+    results = root / "results" / scale / "cells"
     done = {(p.parent.name, p.stem) for p in results.glob("*/*.parquet")}
+    try:
+        check_memory(cells, scale, memory_limit(config), lambda p, c: (p, c) in done)
+    except ConfigError as error:
+        sys.exit(f"hdlearn estimate: {error}")
     calibration = calibrate(recorded_cells(root / "results"))
     cores = args.cores or os.cpu_count() or 1
     print(render(estimate(cells, calibration, cores, done), cores, scale), end="")
 
 
-def _plan_of(args: argparse.Namespace, command: str) -> tuple[Path, str, dict]:
-    """The repository root, scale and plan of ``--configfile``/``--config`` (exit on error)."""
+def _plan_of(args: argparse.Namespace, command: str) -> tuple[Path, str, dict, dict]:
+    """The repository root, scale, config and plan of ``--configfile``/``--config`` (exit
+    with one line on error)."""
     from hdlearn.config import ConfigError, validate_config
     from hdlearn.cost import merged_config
     from hdlearn.papers import plan
@@ -301,13 +288,13 @@ def _plan_of(args: argparse.Namespace, command: str) -> tuple[Path, str, dict]:
         validate_config(config, root / "config" / "schema.yaml", scales=[scale])
     except (ConfigError, ValueError, OSError) as error:
         sys.exit(f"hdlearn {command}: {error}")
-    return root, scale, plan(config, scale)
+    return root, scale, config, plan(config, scale)
 
 
 def _export(args: argparse.Namespace) -> None:
     from hdlearn.bundle import BundleError, export_bundle
 
-    root, scale, cells = _plan_of(args, "export")
+    root, scale, _, cells = _plan_of(args, "export")
     try:
         manifest = export_bundle(root, scale, cells, Path(args.output))
     except BundleError as error:
@@ -319,7 +306,7 @@ def _export(args: argparse.Namespace) -> None:
 def _import(args: argparse.Namespace) -> None:
     from hdlearn.bundle import BundleError, import_bundle
 
-    root, scale, cells = _plan_of(args, "import")
+    root, scale, _, cells = _plan_of(args, "import")
     try:
         report = import_bundle(root, Path(args.bundle), scale, cells)
     except BundleError as error:

@@ -95,7 +95,7 @@ def provenance(params: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 @functools.cache
-def _file_mode() -> int:
+def file_mode() -> int:
     """``0o666`` less the process's umask: the mode ``open()`` would give a new file (the
     temporary files of :func:`tempfile.mkstemp` are ``0o600``, unreadable to collaborators on a
     shared file system)."""
@@ -116,7 +116,7 @@ def atomic_write_bytes(data: bytes, path: str | os.PathLike[str]) -> None:
         stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, _file_mode())
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
