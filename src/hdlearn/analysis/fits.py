@@ -11,6 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from hdlearn.analysis.memo import freeze
+
 
 def loglog_slope(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[float, float]:
     """Ordinary least squares fit of ``ln y = slope * ln x + intercept``.
@@ -204,6 +206,7 @@ class Resampling:
             sample[self.by] = labels
             if len(self._constant):
                 sample = pd.concat([sample, self._constant], ignore_index=True)
+            freeze(sample)  # read-only: statistics may memoise its summaries
             self._frames[key] = sample
         return self._frames[key]
 
