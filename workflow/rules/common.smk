@@ -192,7 +192,9 @@ def get_papermill_parameters(wildcards, input, output):
     names = [*spec["tables"], *spec.get("files", {}), "claims_table"]
     pairs = {name: input.get(name, "") for name in names}
     pairs.update(output_pdf=output.pdf, output_png=output.png)
-    return " ".join(f"-p {name} {value or chr(34) * 2}" for name, value in pairs.items())
+    return " ".join(
+        f"-p {name} {value or chr(34) * 2}" for name, value in pairs.items()
+    )
 
 
 def get_figure_settings(wildcards):
