@@ -51,7 +51,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def planned_files(root: Path, scale: str, plan: Mapping[str, Mapping[str, Mapping]]) -> dict:
+def planned_files(scale: str, plan: Mapping[str, Mapping[str, Mapping]]) -> dict:
     """``{relative path: (kind, paper, name)}`` of every cell and table the plan has."""
     out = {}
     for paper, experiments in plan.items():
@@ -66,7 +66,7 @@ def planned_files(root: Path, scale: str, plan: Mapping[str, Mapping[str, Mappin
 def export_bundle(root: Path, scale: str, plan: Mapping, output: Path) -> dict[str, Any]:
     """Pack the planned cells and tables of ``scale`` that exist under ``root`` into
     ``output``; returns the manifest."""
-    files = [rel for rel in planned_files(root, scale, plan) if (root / rel).is_file()]
+    files = [rel for rel in planned_files(scale, plan) if (root / rel).is_file()]
     if not files:
         raise BundleError(f"{root / 'results' / scale}: no cell or table of this scale's plan")
     entries = []
@@ -131,7 +131,7 @@ def import_bundle(root: Path, bundle: Path, scale: str, plan: Mapping) -> Import
     except (tarfile.TarError, EOFError, OSError, json.JSONDecodeError, KeyError) as error:
         raise BundleError(f"{bundle}: not a readable bundle ({error})") from error
 
-    planned = planned_files(root, scale, plan)
+    planned = planned_files(scale, plan)
     report = ImportReport()
     accepted = {}
     for path, (data, mtime) in sorted(contents.items()):

@@ -116,17 +116,11 @@ def _interval(low: float, high: float) -> str:
 
 
 def _run_cells(folder: Path) -> list[Path]:
-    """The cells a run used: those its tables list (a results folder keeps the cells of
-    earlier grids too), else every cell file in ``folder``."""
-    from hdlearn.io import read_provenance
+    """The cells a run used (:func:`hdlearn.io.tables_cells`), else every cell file in
+    ``folder`` (a cells folder without tables)."""
+    from hdlearn.io import tables_cells
 
-    listed = set()
-    for table in sorted((folder.parent / "tables").glob("*/*.parquet")):
-        for cell in read_provenance(table).get("params", {}).get("cells", []):
-            path = folder / Path(cell).parent.name / Path(cell).name
-            if path.is_file():
-                listed.add(path)
-    return sorted(listed) if listed else sorted(folder.glob("*/*.parquet"))
+    return tables_cells(folder.parent) or sorted(folder.glob("*/*.parquet"))
 
 
 def _cells(folder: Path) -> dict[tuple[str, str], dict[str, Path]]:

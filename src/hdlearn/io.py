@@ -154,3 +154,18 @@ def read_provenance(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The provenance record stored in a table's metadata."""
     meta = pq.read_schema(path).metadata or {}
     return json.loads(meta[PROVENANCE_KEY])
+
+
+def tables_cells(results: str | os.PathLike[str]) -> list[Path]:
+    """The cell files a run's tables were built from: every cell the provenance of a table under
+    ``results/tables/`` lists, resolved under ``results/cells/`` (so a copied results folder
+    works), those that exist, sorted. A results folder also keeps the cells of earlier grids;
+    these are the run's own."""
+    results = Path(results)
+    cells = set()
+    for table in sorted((results / "tables").glob("*/*.parquet")):
+        for cell in read_provenance(table).get("params", {}).get("cells", []):
+            path = results / "cells" / Path(cell).parent.name / Path(cell).name
+            if path.is_file():
+                cells.add(path)
+    return sorted(cells)

@@ -46,16 +46,14 @@ def paper_title(paper: str) -> str:
 def run_metadata(results: Path, config_hash: str, scale: str) -> dict[str, str]:
     """Commit, config hash, scale, devices and hosts of the run's cells (read from the cells
     its tables list), total compute of every job benchmark under ``results``, and now."""
-    from hdlearn.io import git_sha, read_provenance
+    from hdlearn.io import git_sha, read_provenance, tables_cells
 
-    devices, hosts, cells = set(), set(), set()
-    for table in sorted((results / "tables").glob("*/*.parquet")):
-        cells.update(read_provenance(table)["params"].get("cells", []))
-    for cell in sorted(cells):
-        if Path(cell).is_file():
-            record = read_provenance(cell)
-            devices.add(str(record.get("device", "?")))
-            hosts.add(str(record.get("host", "?")))
+    devices, hosts = set(), set()
+    cells = tables_cells(results)
+    for cell in cells:
+        record = read_provenance(cell)
+        devices.add(str(record.get("device", "?")))
+        hosts.add(str(record.get("host", "?")))
     benchmarks = [pd.read_csv(p, sep="\t") for p in sorted(results.glob("benchmarks/**/*.tsv"))]
     stats = pd.concat(benchmarks) if benchmarks else pd.DataFrame({"s": [], "cpu_time": []})
     return {
