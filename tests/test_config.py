@@ -83,6 +83,17 @@ def test_too_many_branches_for_d():
         validate_config(config, SCHEMA)
 
 
+def test_fc_local_d_max_must_reach_the_d_its_claims_read():
+    config = _config(**{"scales/default/symmetry/fc_local_d_max": 40})
+    with pytest.raises(ConfigError) as error:
+        validate_config(config, SCHEMA)
+    assert (
+        "config.scales.default.symmetry.fc_local_d_max: 40 is below d = 80, which the claims "
+        "read of fc_local (claims.conv_slope_d[1], claims.fc_over_conv_d); allowed: null or an "
+        "integer >= 80" in str(error.value)
+    )
+
+
 def test_defaults_fill_missing_keys():
     config = _config()
     del config["device"]

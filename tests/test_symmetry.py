@@ -2,6 +2,7 @@
 equivariance check, the censored analysis and every claim statistic on synthetic tables (the
 claims' verdicts: tests/test_claims_symmetry.py)."""
 
+import copy
 import itertools
 import json
 import math
@@ -218,6 +219,24 @@ def test_expand_shares_baseline_cells_and_specs_are_json():
             assert name.endswith(params_hash(spec))
     conv = next(s for s in plan["breaking"].values() if s["arch"] == "conv")
     assert "width" not in conv["protocol"] and "channels" in conv["protocol"]
+
+
+def test_fc_local_d_max_drops_only_the_local_net_at_larger_d():
+    block = copy.deepcopy(CONFIG["scales"]["default"]["symmetry"])
+    presets = CONFIG["presets"]["symmetry"]
+
+    def breaking(d_max):
+        block["fc_local_d_max"] = d_max
+        plan = symmetry_grid.expand(block, presets)["breaking"]
+        return {(s["arch"], s["k"]): (name, s["d"]) for name, s in plan.items()}
+
+    every, capped = breaking(None), breaking(40)
+    rows = {row["k"]: sorted(row["d"]) for row in block["breaking"]}
+    for k, ds in rows.items():
+        assert every["fc_local", k][1] == ds
+        assert capped["fc_local", k][1] == [d for d in ds if d <= 40]
+        assert capped["conv", k] == every["conv", k]  # the conv cells keep their names
+    assert breaking(5).keys() == {key for key in every if key[0] != "fc_local"}
 
 
 #: The claims whose regime the smoke grid lacks (d <= 40, no k = 4, depth 3 only at k = 2).

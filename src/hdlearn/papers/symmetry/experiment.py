@@ -20,7 +20,8 @@ all its ``d``, all seeds batched as one ensemble, so a whole row runs in one pro
   ``fc_local``, the FC net of ``parity`` whose first-layer units start on k adjacent
   coordinates, ``channels`` units at each of the d offsets (width ``channels d``: the symmetry
   broken by the init alone, inside an FC net, down to the conv net's cyclic shifts; at the FC
-  width 128 only ``128/d`` units would start on the target's window); against the FC cells
+  width 128 only ``128/d`` units would start on the target's window; its cost per step grows
+  like d^2, so its rows stop at ``fc_local_d_max``); against the FC cells
   of ``parity`` with the same k (the same function: by permutation symmetry the FC cost does
   not depend on which k bits).
 * ``depth`` (E3): FC depth 3 and 4 on k-parities, against the depth-2 cells of ``parity``.

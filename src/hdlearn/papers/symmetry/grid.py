@@ -34,6 +34,36 @@ def _cell_name(spec: Mapping[str, Any]) -> str:
     )
 
 
+def _breaking_rows(block: Mapping[str, Any], arch: str) -> list[Mapping[str, Any]]:
+    """The breaking rows ``arch`` runs on: every row, except that ``fc_local`` (width
+    ``channels d``) drops the d above ``fc_local_d_max`` (a row left without d is dropped).
+    Each d of a row trains on its own seed streams (tagged by d), so the rows it keeps are the
+    same numbers."""
+    d_max = block.get("fc_local_d_max")
+    if arch != "fc_local" or d_max is None:
+        return list(block["breaking"])
+    rows = [{**row, "d": [d for d in row["d"] if d <= d_max]} for row in block["breaking"]]
+    return [row for row in rows if row["d"]]
+
+
+def check_config(block: Mapping[str, Any], presets: Mapping[str, Any], where: str) -> None:
+    """Refuse an ``fc_local_d_max`` below a d that a claim reads of the local-init net
+    (SYM-2d's fit up to ``conv_slope_d[1]``, SYM-2e's ratio at ``fc_over_conv_d``)."""
+    from hdlearn.config import ConfigError
+
+    d_max = block.get("fc_local_d_max")
+    if d_max is None or "fc_local" not in block["breaking_archs"]:
+        return
+    claims = block["claims"]
+    needed = max(claims["conv_slope_d"][1], claims["fc_over_conv_d"])
+    if d_max < needed:
+        raise ConfigError(
+            f"{where}.fc_local_d_max: {d_max} is below d = {needed:g}, which the claims read "
+            "of fc_local (claims.conv_slope_d[1], claims.fc_over_conv_d); allowed: null or an "
+            f"integer >= {needed:g}"
+        )
+
+
 def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, dict[str, dict]]:
     """``{experiment: {cell_name: spec}}`` from the paper's config block (module docstring).
 
@@ -63,7 +93,7 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     parity = {int(row["k"]): train_cell("fc", 2, "parity", row) for row in block["parity"]}
     out: dict[str, dict[str, dict]] = {"parity": named(list(parity.values()))}
     breakers = [train_cell(arch, 2, "parity", row) for arch in block["breaking_archs"]
-                for row in block["breaking"]]  # fmt: skip
+                for row in _breaking_rows(block, arch)]  # fmt: skip
     out["breaking"] = named(breakers + [parity[s["k"]] for s in breakers if s["k"] in parity])
     depth = block["depth"]
     deep = [
