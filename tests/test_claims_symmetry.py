@@ -65,6 +65,7 @@ def fc(depth: int, target: str, k: int) -> Series:
 P2, P3, P4 = fc(2, "parity", 2), fc(2, "parity", 3), fc(2, "parity", 4)
 CONV3, CONV4 = ("conv", 2, "parity", 3), ("conv", 2, "parity", 4)
 LOCAL3 = ("fc_local", 2, "parity", 3)  # the FC net with the symmetry-breaking local init
+WIDE3 = ("fc_wide", 2, "parity", 3)  # its same-width control: the i.i.d. init, width channels d
 DEEP2, DEEP3 = fc(3, "parity", 2), fc(3, "parity", 3)
 STAIR, JUMP = fc(2, "staircase", 3), fc(2, "jump", 3)
 #: The paper's world, steps(d) per series: online rates d^(k-1), conv ~ d^0.5 whatever k,
@@ -72,6 +73,7 @@ STAIR, JUMP = fc(2, "staircase", 3), fc(2, "jump", 3)
 LAWS: dict[Series, Callable[[float], float]] = {
     P2: lambda d: 5 * d, P3: lambda d: 2 * d**2, P4: lambda d: d**3,
     CONV3: lambda d: 30 * d**0.5, CONV4: lambda d: 60 * d**0.5, LOCAL3: lambda d: 40 * d**0.5,
+    WIDE3: lambda d: 1.5 * d**2,
     DEEP2: lambda d: 2.5 * d, DEEP3: lambda d: d**2,
     fc(4, "parity", 2): lambda d: 2.5 * d, fc(4, "parity", 3): lambda d: d**2,
     STAIR: lambda d: 10 * d, JUMP: lambda d: 20 * d,
@@ -79,7 +81,7 @@ LAWS: dict[Series, Callable[[float], float]] = {
 #: The series of each table (the FC baselines are the same cells as the parity table's).
 TABLES: dict[str, tuple[Series, ...]] = {
     "parity": (P2, P3, P4),
-    "breaking": (CONV3, CONV4, LOCAL3, P3),
+    "breaking": (CONV3, CONV4, LOCAL3, WIDE3, P3),
     "depth": (P2, P3, DEEP2, DEEP3, fc(4, "parity", 2), fc(4, "parity", 3)),
     "staircase": (STAIR, JUMP, P3),
 }
@@ -168,6 +170,8 @@ ALTERNATIVES = {
     "SYM-2d": ("the local init does not break the cost: it costs d^2 like the FC net",
                {"laws": {LOCAL3: LAWS[P3]}}),
     "SYM-2e": ("the local init costs as much as the i.i.d. init", {"laws": {LOCAL3: LAWS[P3]}}),
+    "SYM-2f": ("the width, not the init, removes the cost: the wide i.i.d. net is as fast as "
+               "the local one", {"laws": {WIDE3: LAWS[LOCAL3]}}),
     "SYM-3a": ("depth lowers the exponent: depth 3 learns the 3-parity in ~d steps",
                {"laws": {DEEP3: lambda d: 20 * d}}),
     "SYM-3b": ("depth changes more than a constant: depth 3 is 20 times faster",
@@ -191,7 +195,7 @@ BROKEN = {cid: {"gaps": {variant: 1e-3}} for cid, variant in (
     ("SYM-5c", sym_claims.SGD_ROTATION))}  # fmt: skip
 #: Runs too small for a claim's precondition, and the reason's expected text.
 SMOKE_SIZED = {"grid": [10, 20, 40],
-               "series": {"parity": (P2, P3), "breaking": (CONV3, LOCAL3, P3),
+               "series": {"parity": (P2, P3), "breaking": (CONV3, LOCAL3, WIDE3, P3),
                           "depth": (P2, DEEP2),
                           "staircase": (STAIR, JUMP, P3)}}  # fmt: skip
 S = SETTINGS
@@ -220,6 +224,8 @@ BELOW = {
     "SYM-2d": (SMOKE_SIZED, f"fc_local, parity k=3 (breaking table) has d in [10, 40], "
                             f"{short_of('conv_slope_d')}"),
     "SYM-2e": (SMOKE_SIZED, no("parity k=3", S["fc_over_conv_d"], "breaking")),
+    "SYM-2f": (SMOKE_SIZED, f"no fc_wide, parity k=3 at d = {S['fc_over_conv_d']} in "
+                            "the breaking table"),
     "SYM-3a": ({"series": {"depth": (P2, P3)}}, "no depth >= 3 series"),
     "SYM-3b": ({"series": {"depth": (P2, P3)}}, "no depth >= 3 series"),
     "SYM-3c": (SMOKE_SIZED, no("parity k=3", S["depth_k_ratio_d"], "depth")),
@@ -240,6 +246,7 @@ MORE_ALTERNATIVES = {
     "SYM-2c": ("the conv net never learns", {"never": {CONV3: lambda i, d: True}}),
     "SYM-2d": ("the local-init FC net never learns", {"never": {LOCAL3: lambda i, d: True}}),
     "SYM-2e": ("the local-init FC net never learns", {"never": {LOCAL3: lambda i, d: True}}),
+    "SYM-2f": ("the local-init FC net never learns", {"never": {LOCAL3: lambda i, d: True}}),
     "SYM-4c": ("no ordering: the three targets cost the same",
                {"laws": {JUMP: LAWS[STAIR], P3: LAWS[STAIR]}}),
     "SYM-4e": ("the parity has the staircase's exponent (a constant gap)",

@@ -85,6 +85,7 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
     conv3 = {"arch": "conv", "target": "parity", "k": 3}
     conv4 = {"arch": "conv", "target": "parity", "k": 4}
     local3 = {"arch": "fc_local", "target": "parity", "k": 3}
+    wide3 = {"arch": "fc_wide", "target": "parity", "k": 3}
     lo, hi = s["ratio_growth_d"]
     plo, phi = s["parity_over_stair_d"]
     gate = f"fitted only where >= {learned:g} of the seeds learned at every d"
@@ -207,6 +208,17 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               precondition=_points("breaking", (k3, s["fc_over_conv_d"]),
                                    (local3, s["fc_over_conv_d"])),
               variant=over(k3, local3),
+              conditions=conv_learns(local3, d_max=s["fc_over_conv_d"])),
+        claim("SYM-2f", f"The init's symmetry, not the width, removes the cost: at d = "
+              f"{s['fc_over_conv_d']} the FC net with its i.i.d. init at the local-init net's "
+              "width (channels d) needs many times the local net's steps on the same 3-parity "
+              "(SYM-2e's same-width control: if the width did it, the ratio would be about 1).",
+              f"s_wide/s_local (k=3, d={s['fc_over_conv_d']})",
+              lambda f: steps_ratio(f, "breaking", s["fc_over_conv_d"], wide3, local3),
+              Prediction(low=s["fc_over_conv_min"]), ("breaking",),
+              precondition=_points("breaking", (wide3, s["fc_over_conv_d"]),
+                                   (local3, s["fc_over_conv_d"])),
+              variant=over(wide3, local3),
               conditions=conv_learns(local3, d_max=s["fc_over_conv_d"])),
         claim("SYM-3a", "Deeper FC nets have the exponent of depth 2 (depth 2 is as powerful as "
               "any depth): spread of the slopes across depths on a common grid, worst k.",

@@ -21,7 +21,10 @@ all its ``d``, all seeds batched as one ensemble, so a whole row runs in one pro
   coordinates, ``channels`` units at each of the d offsets (width ``channels d``: the symmetry
   broken by the init alone, inside an FC net, down to the conv net's cyclic shifts; at the FC
   width 128 only ``128/d`` units would start on the target's window; its cost per step grows
-  like d^2, so its rows stop at ``fc_local_d_max``); against the FC cells
+  like d^2, so its rows stop at ``fc_local_d_max``); ``fc_wide`` (the ``wide_control`` rows),
+  the FC net with its i.i.d. init at the same width ``channels d``, its control: the two differ
+  only in the init's symmetry (the mean-field dynamics do not depend on the width); against
+  the FC cells
   of ``parity`` with the same k (the same function: by permutation symmetry the FC cost does
   not depend on which k bits).
 * ``depth`` (E3): FC depth 3 and 4 on k-parities, against the depth-2 cells of ``parity``.
@@ -109,7 +112,7 @@ def _train_row(spec: Mapping[str, Any], d: int, device: torch.device, record: Ti
         )  # fmt: skip
         first = p["conv_eval_first"]
     else:
-        width = p["channels"] * d if arch == "fc_local" else p["width"]
+        width = p["channels"] * d if arch in ("fc_local", "fc_wide") else p["width"]
         model = init_fc(
             d, width, spec["depth"], generators(seeds, "init", *tags),
             first_bias=p["first_bias"], hidden_bias=p["hidden_bias"], device=device,

@@ -23,6 +23,9 @@ PROTOCOL_KEYS = {
 #: so that each of the d offsets starts ``channels`` units, as the conv net has ``channels``
 #: units at each position, and its initial law is invariant under exactly the cyclic shifts.
 PROTOCOL_KEYS["fc_local"] = (*(k for k in PROTOCOL_KEYS["fc"] if k != "width"), "channels")
+#: Its same-width control (``wide_control``): the FC net with its i.i.d. init at width
+#: ``channels d``, so that the local net differs from it only in the init's symmetry.
+PROTOCOL_KEYS["fc_wide"] = PROTOCOL_KEYS["fc_local"]
 
 
 def _cell_name(spec: Mapping[str, Any]) -> str:
@@ -94,6 +97,7 @@ def expand(block: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
     out: dict[str, dict[str, dict]] = {"parity": named(list(parity.values()))}
     breakers = [train_cell(arch, 2, "parity", row) for arch in block["breaking_archs"]
                 for row in _breaking_rows(block, arch)]  # fmt: skip
+    breakers += [train_cell("fc_wide", 2, "parity", row) for row in block["wide_control"]]
     out["breaking"] = named(breakers + [parity[s["k"]] for s in breakers if s["k"] in parity])
     depth = block["depth"]
     deep = [
@@ -132,7 +136,7 @@ def cost(spec: Mapping[str, Any]) -> Cost:
         if arch == "fc":
             width = protocol["width"]
             weights.append(width * d + (depth - 2) * width * width + width)
-        elif arch == "fc_local":
+        elif arch in ("fc_local", "fc_wide"):
             weights.append(protocol["channels"] * d * (d + 1))
         else:  # conv: channels filters of size k at each of d positions
             weights.append(protocol["channels"] * spec["k"] * d)
