@@ -1,6 +1,7 @@
 """Cost preview: analytic cell costs, the memory refusal, and the calibrated estimate."""
 
 import copy
+import math
 import re
 import subprocess
 import sys
@@ -10,7 +11,19 @@ import pytest
 import yaml
 
 from hdlearn.config import ConfigError, validate_config
-from hdlearn.cost import GIB, Cost, calibrate, check_memory, costs, estimate, merged_config
+from hdlearn.cost import (
+    GIB,
+    MODEL,
+    Cost,
+    calibrate,
+    check_memory,
+    costs,
+    estimate,
+    load_calibration,
+    merged_config,
+    priorities,
+    save_calibration,
+)
 from hdlearn.papers import PAPERS, plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,3 +118,54 @@ def test_estimate_refuses_bad_input_in_one_line(args, message):
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode != 0 and message in done.stderr
     assert done.stderr.strip().startswith("hdlearn estimate:")
+
+
+def _records():
+    return [("p", Cost("a", w, 1e6 * w / 1e8), 2.0 + w / 1e9, 5e8 + w) for w in (1e8, 1e9, 1e10)]
+
+
+def test_the_calibration_reads_back_as_written(tmp_path):
+    calibration = calibrate(_records())
+    path = tmp_path / "model.json"
+    save_calibration(calibration, path, {"machine": "test"})
+    assert load_calibration(path) == calibration
+    empty = load_calibration(tmp_path / "absent.json")
+    assert math.isnan(empty.time("p", Cost("a", 1e9, 0.0))[0])
+
+
+def test_priorities_are_the_estimated_seconds(monkeypatch):
+    kinds = {"big": Cost("a", 1e11, 0.0), "small": Cost("a", 1e9, 0.0)}
+
+    class Grid:
+        @staticmethod
+        def cost(spec):
+            return kinds[spec["name"]]
+
+    monkeypatch.setattr("hdlearn.papers.part", lambda paper, name: Grid)
+    cells = {"p": {"e": {name: {"name": name} for name in kinds}}}
+    calibration = calibrate(_records())
+    fixed, rate = calibration.fits[("p", "a")]
+    ranked = priorities(cells, calibration)
+    assert ranked[("p", "big")] > ranked[("p", "small")] > 0
+    assert ranked[("p", "big")] == pytest.approx(fixed + 1e11 / rate, abs=0.05)
+    assert set(priorities(cells, calibrate([])).values()) == {0.0}  # no model: no order
+
+
+def test_the_committed_model_calibrates_every_kind_of_the_default_plan():
+    calibration = load_calibration(ROOT / MODEL)
+    kinds = {(paper, cost.kind) for (paper, _), cost in costs(_plan("default")).items()}
+    assert kinds <= set(calibration.fits), kinds - set(calibration.fits)
+
+
+def test_estimate_without_records_uses_the_committed_model(tmp_path):
+    (tmp_path / "config").mkdir()
+    for name in ("config.yaml", "schema.yaml"):
+        (tmp_path / "config" / name).write_text((ROOT / "config" / name).read_text())
+    (tmp_path / MODEL).parent.mkdir(parents=True)
+    (tmp_path / MODEL).write_text((ROOT / MODEL).read_text())
+    done = subprocess.run([sys.executable, "-m", "hdlearn.cli", "estimate", "--root",
+                           str(tmp_path), "--config", "scale=smoke"], cwd=ROOT,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"calibrated on the committed model {MODEL}" in done.stdout
+    assert "| all |" in done.stdout and "nan" not in done.stdout

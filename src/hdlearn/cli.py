@@ -218,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--config", nargs="*", default=[], help="key=value, as for snakemake")
     est.add_argument("--cores", type=int, default=0, help="default: this machine's cores")
     est.add_argument("--root", default=".", help="the repository (config/, results/)")
+    est.add_argument("--record", default=None, metavar="PATH",
+                     help="write the calibration of results/'s benchmarks here (the committed "
+                          "cost model: workflow/reference/cost_model.json)")  # fmt: skip
     est.set_defaults(handler=_estimate)
 
     bundles = [("export", _export, "pack a scale's cells and tables"),
@@ -258,9 +261,21 @@ def _compare(args: argparse.Namespace) -> None:
 
 def _estimate(args: argparse.Namespace) -> None:
     import os
+    import platform
 
     from hdlearn.config import ConfigError
-    from hdlearn.cost import calibrate, check_memory, estimate, memory_limit, recorded_cells, render
+    from hdlearn.cost import (
+        MODEL,
+        calibrate,
+        check_memory,
+        estimate,
+        load_calibration,
+        memory_limit,
+        recorded_cells,
+        render,
+        save_calibration,
+    )
+    from hdlearn.io import git_sha
 
     root, scale, config, cells = _plan_of(args, "estimate")
     results = root / "results" / scale / "cells"
@@ -269,9 +284,19 @@ def _estimate(args: argparse.Namespace) -> None:
         check_memory(cells, scale, memory_limit(config), lambda p, c: (p, c) in done)
     except ConfigError as error:
         sys.exit(f"hdlearn estimate: {error}")
-    calibration = calibrate(recorded_cells(root / "results"))
+    records = recorded_cells(root / "results")
+    if args.record:
+        if not records:
+            sys.exit("hdlearn estimate --record: no recorded cell under results/ to calibrate on")
+        about = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                 "commit": git_sha(root), "cells": len(records)}  # fmt: skip
+        save_calibration(calibrate(records), Path(args.record), about)
+    if records:
+        calibration, source = calibrate(records), "recorded job benchmarks"
+    else:
+        calibration, source = load_calibration(root / MODEL), f"the committed model {MODEL}"
     cores = args.cores or os.cpu_count() or 1
-    print(render(estimate(cells, calibration, cores, done), cores, scale), end="")
+    print(render(estimate(cells, calibration, cores, done), cores, scale, source), end="")
 
 
 def _plan_of(args: argparse.Namespace, command: str) -> tuple[Path, str, dict, dict]:

@@ -21,6 +21,15 @@ cells it extrapolates. Recorded times are wall times of jobs that may have share
 the estimate is as good as the records. A paper's
 wall time on ``cores`` cores is ``max(sum / cores, longest cell)``, a lower bound of any
 schedule.
+
+**The recorded cost model** (``workflow/reference/cost_model.json``, :data:`MODEL`): a
+calibration written by ``hdlearn estimate --record`` from a finished run's benchmarks
+(:func:`save_calibration`), committed so that a fresh checkout, which has no benchmarks,
+still estimates, and so that the workflow schedules the longest cells first
+(:func:`priorities`: each cell's Snakemake priority is its estimated seconds; with every
+cell on one core this is longest-processing-time-first, within about 4/3 of the best
+schedule's makespan for independent jobs). A priority orders jobs, it never changes a
+number.
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 GIB = 1024**3
+#: The committed calibration, relative to the repository root.
+MODEL = Path("workflow") / "reference" / "cost_model.json"
 
 
 @dataclass(frozen=True)
@@ -177,6 +188,54 @@ def calibrate(records: Iterable[tuple[str, Cost, float, float]]) -> Calibration:
     )  # fmt: skip
 
 
+def save_calibration(calibration: Calibration, path: Path, about: Mapping[str, Any]) -> None:
+    """Write ``calibration`` as JSON (atomically), with ``about`` (where it was measured)."""
+    import json
+
+    from hdlearn.io import atomic_write_text
+
+    def entries(table: Mapping[tuple[str, str], Any]) -> list[dict[str, Any]]:
+        return [{"paper": p, "kind": k, "value": v} for (p, k), v in sorted(table.items())]
+
+    data = {
+        "about": dict(about), "start": calibration.start, "base": calibration.base,
+        "fits": entries(calibration.fits), "memory": entries(calibration.memory),
+        "counts": entries(calibration.counts),
+    }  # fmt: skip
+    atomic_write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", path)
+
+
+def load_calibration(path: Path) -> Calibration:
+    """The :class:`Calibration` :func:`save_calibration` wrote (an empty one, whose times are
+    NaN, when ``path`` does not exist)."""
+    import json
+
+    if not path.is_file():
+        return calibrate([])
+    data = json.loads(path.read_text())
+
+    def table(name: str, cast: Callable[[Any], Any]) -> dict[tuple[str, str], Any]:
+        return {(e["paper"], e["kind"]): cast(e["value"]) for e in data[name]}
+
+    return Calibration(
+        float(data["start"]), float(data["base"]),
+        table("fits", lambda v: (float(v[0]), float(v[1]))), table("memory", float),
+        table("counts", int),
+    )  # fmt: skip
+
+
+def priorities(
+    plan: Mapping[str, Mapping[str, Mapping[str, dict]]], calibration: Calibration
+) -> dict[tuple[str, str], float]:
+    """``{(paper, cell): estimated seconds}`` of a plan, the cells' scheduling priorities
+    (0 where the calibration cannot tell: a paper without ``grid.cost``, an empty model)."""
+    out = {}
+    for key, cost in costs(plan).items():
+        seconds, _ = calibration.time(key[0], cost)
+        out[key] = round(seconds, 1) if math.isfinite(seconds) else 0.0
+    return out
+
+
 def recorded_cells(results: Path) -> list[tuple[str, Cost, float, float]]:
     """``(paper, cost, seconds, peak_bytes)`` of every cell under ``results/*/`` (replicates
     too) that has both its table (for its spec) and its job benchmark."""
@@ -258,8 +317,12 @@ def _merge(base: dict, update: Mapping[str, Any]) -> None:
             base[key] = value
 
 
-def render(rows: list[dict[str, Any]], cores: int, scale: str) -> str:
-    """The estimate as a Markdown table, one row per paper and a total."""
+def render(
+    rows: list[dict[str, Any]], cores: int, scale: str,
+    source: str = "recorded job benchmarks",
+) -> str:  # fmt: skip
+    """The estimate as a Markdown table, one row per paper and a total; ``source`` names what
+    it is calibrated on."""
 
     def hours(seconds: float) -> str:
         if seconds < 60:
@@ -269,7 +332,7 @@ def render(rows: list[dict[str, Any]], cores: int, scale: str) -> str:
         return f"{seconds / 3600:.1f} h"
 
     lines = [
-        f"Estimate for scale {scale} on {cores} core(s) (calibrated on recorded job benchmarks):",
+        f"Estimate for scale {scale} on {cores} core(s) (calibrated on {source}):",
         "",
         "| paper | cells to run | CPU time | wall time | longest cell | largest cell's peak |",
         "|---|---|---|---|---|---|",

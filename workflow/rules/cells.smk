@@ -15,6 +15,7 @@ rule cell:
         "results/{scale}/logs/cell/{paper}/{cell}.log",
     benchmark:
         "results/{scale}/benchmarks/cell/{paper}/{cell}.tsv"
+    priority: get_cell_priority
     conda:
         "../../environment.yml"
     threads: 1

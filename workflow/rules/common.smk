@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from pathlib import Path
 
 from hdlearn.config import ConfigError, validate_config
-from hdlearn.cost import check_memory, memory_limit
+from hdlearn.cost import MODEL, check_memory, load_calibration, memory_limit, priorities
 from hdlearn.fingerprint import (
     SRC,
     claims_modules,
@@ -104,6 +104,17 @@ def figure_paths(scale, figure):
 def get_cell_spec(wildcards):
     """The cell's parameters as JSON (they are also what its file name hashes)."""
     return json.dumps(cells_of(wildcards.scale, wildcards.paper)[wildcards.cell])
+
+
+@functools.cache
+def cell_priorities(run):
+    """{(paper, cell): estimated seconds} of a run's cells from the committed cost model
+    (hdlearn.cost.MODEL): the longest cells are scheduled first."""
+    return priorities(scale_plan(run), load_calibration(ROOT / MODEL))
+
+
+def get_cell_priority(wildcards):
+    return cell_priorities(wildcards.scale).get((wildcards.paper, wildcards.cell), 0.0)
 
 
 def get_cell_gpu(wildcards):
