@@ -47,6 +47,7 @@ REGISTRY = {claim.claim_id: claim for claim in dls_claims.claims(SETTINGS)}
 K_ALG, K_KER = SETTINGS["fig1_alg1_log_n"], SETTINGS["fig1_kernel_log_n"]
 K_LOW = K_KER - 0.5  # one more, smaller Fig. 1 size
 M = SETTINGS["fig1_width"]
+M_WIDE = SETTINGS["fig1_wide_width"]
 C_RHO, MIN_D, C_LIN = (SETTINGS[k] for k in ("rho_collapse_size_d2", "rho_collapse_min_d",
                                              "rho_linear_size_d"))  # fmt: skip
 C_RISK, N_TR = SETTINGS["risk_size_d2"], SETTINGS["transfer_n_target"]
@@ -109,6 +110,7 @@ def frame(
     risk: Callable[[int, int], float] = paper_risk,
     kernels_risk: float = 0.7,
     wide_risk: float = 0.52,
+    alg1_wide: float = 0.06,
     transfer_alg1: dict[int, float] | None = None,
     transfer_rf: float = 0.98,
     grid: dict[float, float] | None = None,
@@ -120,7 +122,8 @@ def frame(
     """A table of every experiment the claims read; the defaults are the paper's world. The
     digitised Fig. 1 (``reference``, one row per point and seed 0 as the pipeline writes it)
     is our curves' mean plus ``paper_gap``, with a per-seed std of 0.05; the digitised Fig. 2
-    (means only) is our transfer grid's mean plus ``fig2_gap``."""
+    (means only) is our transfer grid's mean plus ``fig2_gap``. ``alg1_wide`` is Algorithm 1's
+    risk in the wider panel (``fig1_wide_width``) at ``n = d^fig1_alg1_log_n``."""
     alg1_fig1 = alg1_fig1 or {K_LOW: 0.5, K_KER: 0.2, K_ALG: 0.08}
     kernels_fig1 = kernels_fig1 or {"rf": {K_LOW: 0.9, K_KER: 0.8, K_ALG: 0.75},
                                     "ntk": {K_LOW: 0.85, K_KER: 0.7, K_ALG: 0.6}}  # fmt: skip
@@ -144,6 +147,8 @@ def frame(
             for log_n, value in curve.items():
                 rows.append(_row("complexity", METRIC, value + j, seed, method=method, m=M,
                                  log_n=log_n, n=power_samples(GRID_D, log_n)))  # fmt: skip
+        rows.append(_row("complexity", METRIC, alg1_wide + j, seed, m=M_WIDE, log_n=K_ALG,
+                         n=power_samples(GRID_D, K_ALG)))  # fmt: skip
         for d in ALIGN_D:
             sizes = {factor_samples(c, d * d) for c in ALIGN_SIZES_D2} | {factor_samples(C_LIN, d)}
             for n in sorted(sizes):
@@ -202,6 +207,8 @@ ALTERNATIVES = {
                lambda: frame(alg1_fig1={K_KER: 0.7, K_ALG: 0.6})),
     "DLS-1d": ("our Fig. 1 is not the paper's: every paper risk 0.3 higher",
                lambda: frame(paper_gap=0.3)),
+    "DLS-1e": ("the width does not matter: m = 1000 has the risk of m = 100",
+               lambda: frame(alg1_wide=0.08)),
     "DLS-2a": ("linear sample size aligns W1 (rho a function of n/d)",
                lambda: frame(rho=linear_rho)),
     "DLS-2b": ("rho does not collapse in n/d^2 (it is a function of n/d)",
@@ -275,6 +282,7 @@ DIVERGED = {
         _where(f, experiment="risk", method="alg1", d=32) & _size(f, RISK_SIZES_D2[-1], 2)
     ),
     "DLS-1d": lambda f: _where(f, experiment="complexity", method="ntk", log_n=K_KER),
+    "DLS-1e": lambda f: _where(f, experiment="complexity", m=M_WIDE, log_n=K_ALG),
     "DLS-3b": lambda f: _where(f, experiment="risk", method="alg1", d=64) & _size(f, C_RISK, 2),
     "DLS-3c": lambda f: _where(f, experiment="risk", method="krr"),
     "DLS-3d": lambda f: _where(f, experiment="risk", method="rf_wide", d=32),
@@ -307,6 +315,9 @@ BELOW = {
                & (f["log_n"] >= SETTINGS["fig1_reference_min_log_n"]),
                "Fig. 1 points with log_d n >= 2.5 in both our run and the digitised figure; this "
                "run has 0 (none)"),
+    "DLS-1e": ("a Fig. 1 without the wider panel",
+               lambda f: _where(f, experiment="complexity", m=M_WIDE),
+               f"the m = {M_WIDE} panel has no alg1 run at log_d n = {K_ALG:g}"),
     "DLS-2a": ("an alignment sweep at one d",
                lambda f: _where(f, experiment="alignment") & (f["d"] > ALIGN_D[0]),
                f"needs 2 dimensions d of the alignment sweep; this run has 1 ({ALIGN_D[0]})"),
@@ -375,7 +386,7 @@ def _evaluate(claim_id: str, rows: pd.DataFrame, engine: VerdictSettings = ENGIN
 
 
 def test_tables_cover_the_registry():
-    assert list(REGISTRY) == sorted(REGISTRY) and len(REGISTRY) == 20
+    assert list(REGISTRY) == sorted(REGISTRY) and len(REGISTRY) == 21
     for table in (ALTERNATIVES, DIVERGED, BELOW):
         assert set(table) == set(REGISTRY)
     assert {claim.kind for claim in REGISTRY.values()} == {CLAIM}  # no identity rows

@@ -109,6 +109,13 @@ def _fig1_needs(
     return reason
 
 
+def _both(
+    first: Callable[[pd.DataFrame], str], second: Callable[[pd.DataFrame], str]
+) -> Callable[[pd.DataFrame], str]:
+    """The precondition that fails with ``first``'s reason, else with ``second``'s."""
+    return lambda rows: first(rows) or second(rows)
+
+
 def _switch(settings: Mapping[str, Any], experiment: str) -> str:
     """The pre-processing switch ``preprocess.<experiment>`` the rows were made with."""
     state = "on" if settings["preprocess"][experiment] else "off"
@@ -124,6 +131,7 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
     metric = s["risk_metric"]
     m = s["fig1_width"]
     k_alg, k_ker = s["fig1_alg1_log_n"], s["fig1_kernel_log_n"]
+    m_wide = s["fig1_wide_width"]
     c_rho, min_d = s["rho_collapse_size_d2"], s["rho_collapse_min_d"]
     c_lin, c_risk, n_tr = s["rho_linear_size_d"], s["risk_size_d2"], s["transfer_n_target"]
     k_pre, k_tgt = s["transfer_grid_log_n"], s["transfer_grid_log_n_target"]
@@ -222,6 +230,16 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               f"every method and width of the digitised figure, Algorithm 1 with "
               f"{_switch(s, 'complexity')}, estimate {metric}, against the digitised means "
               "(workflow/reference/dls_fig1_digitised.csv)", note=reference_note),
+        claim("DLS-1e", f"Theorem 1's width term: at n = d^{k_alg:g} Algorithm 1 with m = "
+              f"{m_wide} has a lower risk than with m = {m} (if the width did not matter, the "
+              "ratio would be about 1).", f"Alg1 risk m={m_wide} / m={m} at n=d^{k_alg:g}",
+              lambda f: fig1_risk(f, "alg1", m_wide, k_alg, metric)
+              / fig1_risk(f, "alg1", m, k_alg, metric),
+              Prediction(high=s["fig1_width_ratio_max"]), "complexity",
+              _both(_fig1_needs(["alg1"], m, k_alg, metric),
+                    _fig1_needs(["alg1"], m_wide, k_alg, metric)),
+              f"Algorithm 1 with {_switch(s, 'complexity')}, Fig. 1 panels m = {m} and "
+              f"m = {m_wide}, estimate {metric}"),
         claim("DLS-2a", f"The first step aligns W1 with u at n ~ d^2: slope of log n*(rho = "
               f"{s['rho_level']:g}) against log d.", "slope log n*(rho) vs log d",
               lambda f: threshold_slope(f, "alignment", "rho", s["rho_level"], True),
