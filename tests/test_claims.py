@@ -39,8 +39,11 @@ def _row(experiment, learner, d, kappa, seed, metric, value, variant="default"):
 
 
 def synthetic_tables(d=32):
-    sweep, ablation, levels, dynamics = [], [], [], []
+    sweep, ablation, levels, dynamics, interpolation = [], [], [], [], []
     for seed, shift in zip(range(3), (0.0, -0.01, 0.01), strict=True):
+        for kappa, err in zip((1.7, 1.8, 1.85, 2.0), (0.9, 2.4, 3.0, 0.5), strict=True):
+            interpolation.append(_row("interpolation", "krr", d, kappa, seed, "test_mse",
+                                      err + shift, "interpolation"))  # fmt: skip
         levels += [
             _row("levels", "reference", d, math.nan, seed, "var_y", VAR_Y + shift),
             _row("levels", "reference", d, math.nan, seed, "level_deg4", 0.10 + shift),
@@ -63,8 +66,26 @@ def synthetic_tables(d=32):
                 row = _row("dynamics", "three_layer_layerwise", d, kappa, seed, "overlap_W",
                            value + shift)  # fmt: skip
                 dynamics.append({**row, "stage": stage, "epoch": float(epoch)})
-    frames = {"sweep": sweep, "ablation": ablation, "levels": levels, "dynamics": dynamics}
+    frames = {
+        "sweep": sweep,
+        "ablation": ablation,
+        "levels": levels,
+        "dynamics": dynamics,
+        "interpolation": interpolation,
+    }
     return {name: pd.DataFrame(rows) for name, rows in frames.items()}
+
+
+def test_depth_interpolation_peak_exact_values():
+    """The ridgeless kernel's peak: its kappa against log p / log d (p = d(d+1)/2 + d + 1 = 561
+    at d = 32) and its height over Var(y), medians over seeds."""
+    frame = depth_claims.select_rows(synthetic_tables())
+    assert depth_analysis.interpolation_kappa(32) == pytest.approx(math.log(561) / math.log(32))
+    assert depth_analysis.interpolation_peak(frame) == (32, 1.85, pytest.approx(3.0))
+    assert depth_analysis.interpolation_offset(frame) == pytest.approx(
+        1.85 - math.log(561) / math.log(32)
+    )
+    assert depth_analysis.interpolation_height(frame) == pytest.approx(3.0 / VAR_Y)
 
 
 def test_depth_statistics_exact_values():

@@ -40,6 +40,7 @@ from hdlearn.papers.depth.analysis import (
     LAYERWISE,
     REINIT,
     TWO_LAYER,
+    interpolation_kappa,
     kernel_kappa,
     predicted_threshold,
 )
@@ -118,6 +119,18 @@ def m_h_floor(d: int) -> float:
     return 0.03
 
 
+INTERPOLATION_KAPPAS = tuple(BLOCK["interpolation"]["kappas"])
+
+
+def peak(height: float, at: Callable[[int], float] = interpolation_kappa) -> Curve:
+    """The ridgeless kernel: Var(y) far from ``at(d)``, ``height`` Var(y) at it (double
+    descent), its tail the tuned kernel's plateau past it."""
+    return lambda d, kappa: max(
+        KRR_LOW if kappa > at(d) + 0.2 else VAR_Y,
+        VAR_Y * height * math.exp(-(((kappa - at(d)) / 0.08) ** 2)),
+    )
+
+
 #: The paper's Fig. 9: below threshold the overlaps barely move, above it they grow.
 DYNAMICS = {1.2: (0.03, 0.01), 2.0: (0.40, 0.20)}
 CHECKPOINTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)  # cumulative epochs; 4.0 ends stage 1 (logged twice)
@@ -134,6 +147,8 @@ class World:
     level_deg4: float = LEVEL_DEG4
     #: per dynamics kappa, the layer-wise net's (M_W, M_h) growth over training (Fig. 9)
     growth: Mapping[float, tuple[float, float]] = field(default_factory=lambda: DYNAMICS)
+    #: the ridgeless kernel's error (the interpolation rows): a peak at n = p (Fig. 2)
+    interpolation: Curve = field(default_factory=lambda: peak(4.0))
 
     def but(self, part: str, changes: Mapping[str, object]) -> World:
         """This world with the entries ``changes`` of its mapping ``part`` replaced."""
@@ -155,7 +170,11 @@ PAPER = World(
 
 
 def tables(
-    world: World, ds: tuple[int, ...], kappas=KAPPAS, ablation_kappas=ABLATION_KAPPAS
+    world: World,
+    ds: tuple[int, ...],
+    kappas=KAPPAS,
+    ablation_kappas=ABLATION_KAPPAS,
+    interpolation_kappas=INTERPOLATION_KAPPAS,
 ) -> pd.DataFrame:
     """The rows :func:`depth_claims.select_rows` gives for ``world`` (the ablation at the
     largest ``d``); every value of a seed is shifted by that seed's shift."""
@@ -180,6 +199,11 @@ def tables(
             for variant, factor in world.ablation.items():
                 ablation.append(_row("ablation", LAYERWISE, ds[-1], kappa, seed, "test_mse",
                                      err * factor, variant))  # fmt: skip
+    interpolation = [
+        _row("interpolation", KRR, ds[-1], kappa, seed, "test_mse",
+             world.interpolation(ds[-1], kappa) + shift, "interpolation")
+        for seed, shift in zip(SEEDS, SHIFTS, strict=True) for kappa in interpolation_kappas
+    ]  # fmt: skip
     dynamics = []
     for seed, shift in zip(SEEDS, SHIFTS, strict=True):
         for kappa, (w_gain, h_gain) in world.growth.items():
@@ -191,7 +215,13 @@ def tables(
                         row = _row("dynamics", LAYERWISE, ds[-1], kappa, seed, metric,
                                    value + shift)  # fmt: skip
                         dynamics.append({**row, "stage": stage, "epoch": epoch})
-    frames = {"sweep": sweep, "ablation": ablation, "levels": levels, "dynamics": dynamics}
+    frames = {
+        "sweep": sweep,
+        "ablation": ablation,
+        "levels": levels,
+        "dynamics": dynamics,
+        "interpolation": interpolation,
+    }
     return depth_claims.select_rows({name: pd.DataFrame(rows) for name, rows in frames.items()})
 
 
@@ -269,6 +299,12 @@ ALTERNATIVES = [
      replace(PAPER, growth={**DYNAMICS, 2.0: (0.03, 0.20)})),
     ("DEPTH-8d", "M_h never grows above threshold",
      replace(PAPER, growth={**DYNAMICS, 2.0: (0.40, 0.02)})),
+    ("DEPTH-9a", "no double descent: the ridgeless kernel's error falls with n as the tuned one",
+     replace(PAPER, interpolation=PAPER.errors[KRR])),
+    ("DEPTH-9a", "the kernel's peak sits at the networks' threshold 1.5",
+     replace(PAPER, interpolation=peak(4.0, lambda d: 1.5))),
+    ("DEPTH-9b", "no peak above random: the ridgeless kernel never does worse than Var(y)",
+     replace(PAPER, interpolation=lambda d, kappa: min(0.9 * VAR_Y, peak(4.0)(d, kappa)))),
     ("DEPTH-7b", "n_c ~ d^2, the kernel's scaling (slope 2)",
      PAPER.but("errors", {LAYERWISE: drop(_kernel_scaling, 0.08)})),
 ]  # fmt: skip
@@ -313,6 +349,8 @@ BELOW = [
        f"no dynamics run of {LAYERWISE} at kappa = {kappa:g}")
       for cid, kappa in (("DEPTH-8a", 1.2), ("DEPTH-8b", 1.2), ("DEPTH-8c", 2.0),
                          ("DEPTH-8d", 2.0))),
+    *((cid, {"interpolation_kappas": tuple(k for k in INTERPOLATION_KAPPAS if k < 1.9)},
+       "do not reach past") for cid in ("DEPTH-9a", "DEPTH-9b")),
     ("DEPTH-7b", {"ds": DEFAULT_D}, f"largest d of the run is {DEFAULT_D[-1]} < {D_PAPER}, the "
      f"paper's d; d_max/d_min of the fit is {DEFAULT_D[-1]}/{DEFAULT_D[0]} = "
      f"{DEFAULT_D[-1] / DEFAULT_D[0]:.3g} < {D_RATIO:g}"),
@@ -351,6 +389,8 @@ DIVERGED = {
     "DEPTH-8b": {"experiment": "dynamics", "metric": "overlap_h", "kappa": 1.2, "epoch": 16.0},
     "DEPTH-8c": {"experiment": "dynamics", "metric": "overlap_W", "kappa": 2.0, "epoch": 0.0},
     "DEPTH-8d": {"experiment": "dynamics", "metric": "overlap_h", "kappa": 2.0, "epoch": 16.0},
+    "DEPTH-9a": {"experiment": "interpolation", "kappa": 1.6},
+    "DEPTH-9b": {"experiment": "interpolation", "kappa": 2.2},
 }
 
 

@@ -92,7 +92,12 @@ def _block(**changes):
 
 def test_expand_shares_cells_between_experiments():
     plan = grid.expand(_block(), PRESETS)
-    assert set(plan) == {"sweep", "ablation", "dynamics", "levels"}
+    assert set(plan) == {"sweep", "ablation", "dynamics", "interpolation", "levels"}
+    interpolation = plan["interpolation"].values()
+    assert {(s["variant"], s["learner"]) for s in interpolation} == {("interpolation", "krr")}
+    # a fixed, vanishing ridge (no validation): never the tuned kernel's cells
+    assert all(s["hyper"]["ridge_lambdas"] == [] and "val_samples" not in s for s in interpolation)
+    assert not set(plan["interpolation"]) & set(plan["sweep"])
     assert len(plan["sweep"]) == 2 * 3 * 4
     shared = set(plan["sweep"]) & set(plan["ablation"])  # default variant at d=24, kappa 1.0, 2.2
     assert len(shared) == 2

@@ -32,8 +32,10 @@ LAYERWISE, JOINT = "three_layer_layerwise", "three_layer_joint"
 NETWORKS = (TWO_LAYER, LAYERWISE, JOINT)
 #: Tolerance of kappa comparisons (grid values such as 1.2 are not exact in binary).
 KAPPA_TOL = 1e-9
-#: The protocol variants of the ablation (the sweep runs ``DEFAULT`` only).
+#: The protocol variants of the ablation (the sweep runs ``DEFAULT`` only), and the kernel's
+#: ridgeless variant of the ``interpolation`` experiment.
 DEFAULT, REINIT, FRESH = "default", "reinit", "fresh_batches"
+INTERPOLATION = "interpolation"
 
 
 @per_frame
@@ -171,6 +173,40 @@ def kernel_kappa(d: int) -> float:
     which ``n`` reaches the ``d(d-1)/2 + d + 1`` features of the quadratic kernel,
     ``log(d(d-1)/2 + d + 1) / log d`` (1.83 at d = 32, 1.84 at d = 64, -> 2)."""
     return math.log(d * (d - 1) / 2 + d + 1) / math.log(d)
+
+
+def interpolation_kappa(d: int) -> float:
+    """``log p / log d`` with ``p = d(d+1)/2 + d + 1`` the columns of the quadratic kernel's
+    feature map (:func:`hdlearn.baselines.ridge.quadratic_kernel_features`, its ``x_i^2``
+    included): at ``n = p`` the ridgeless fit interpolates through a square design, whose
+    variance diverges (double descent; 1.83 at d = 32)."""
+    return math.log(d * (d + 1) / 2 + d + 1) / math.log(d)
+
+
+def interpolation_peak(frame: pd.DataFrame) -> tuple[int, float, float]:
+    """``(d, kappa, error)`` of the largest median error of the ridgeless kernel (the
+    ``interpolation`` rows) at their largest ``d``; NaN kappa and error when any median of
+    the curve is NaN (the argmax must not skip a diverged point) or there is none."""
+    rows = experiment_rows(frame, "interpolation")
+    if rows.empty:
+        return 0, math.nan, math.nan
+    d = int(rows["d"].max())
+    curve = median_curve(rows, KRR, d, variant=INTERPOLATION)
+    if curve.empty or curve.isna().any():
+        return d, math.nan, math.nan
+    return d, float(curve.idxmax()), float(curve.max())
+
+
+def interpolation_offset(frame: pd.DataFrame) -> float:
+    """``kappa`` of :func:`interpolation_peak` minus :func:`interpolation_kappa` of its d."""
+    d, kappa, _ = interpolation_peak(frame)
+    return kappa - interpolation_kappa(d) if d else math.nan
+
+
+def interpolation_height(frame: pd.DataFrame) -> float:
+    """The ridgeless kernel's peak error over ``Var(y)`` at the same ``d``."""
+    d, _, error = interpolation_peak(frame)
+    return error / median_level(experiment_rows(frame, "levels"), d) if d else math.nan
 
 
 def common_onset(frame: pd.DataFrame, learner: str) -> float:

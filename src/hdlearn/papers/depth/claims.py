@@ -48,6 +48,9 @@ from hdlearn.papers.depth.analysis import (
     error_vs_quartic,
     experiment_rows,
     final_rows,
+    interpolation_height,
+    interpolation_kappa,
+    interpolation_offset,
     joint_gap,
     kernel_lead,
     layerwise_onset,
@@ -59,7 +62,7 @@ from hdlearn.papers.depth.analysis import (
 )
 
 PAPER = "depth"
-TABLES = ("sweep", "ablation", "levels", "dynamics")
+TABLES = ("sweep", "ablation", "levels", "dynamics", "interpolation")
 Precondition = Callable[[pd.DataFrame], str]
 
 
@@ -109,6 +112,26 @@ def spans(low: float, high: float) -> Precondition:
         return (
             f"the sweep's kappas {_grid(kappas)} do not reach past [{low:g}, {high:g}] on both "
             "sides: the crossing could not fall outside the predicted range"
+        )
+
+    return check
+
+
+def brackets_interpolation(tolerance: float) -> Precondition:
+    """The interpolation grid at its largest ``d`` reaches past ``interpolation_kappa(d) +-
+    tolerance`` on both sides (else its argmax could not fall outside the region)."""
+
+    def check(frame: pd.DataFrame) -> str:
+        rows = experiment_rows(frame, "interpolation")
+        if rows.empty:
+            return "no interpolation run (the ridgeless kernel) in this run"
+        d = int(rows["d"].max())
+        kappas, centre = _kappas(frame, "interpolation"), interpolation_kappa(d)
+        if kappas[0] < centre - tolerance and kappas[-1] > centre + tolerance:
+            return ""
+        return (
+            f"the interpolation kappas {_grid(kappas)} at d = {d} do not reach past "
+            f"{centre:.3g} +- {tolerance:g} on both sides"
         )
 
     return check
@@ -167,6 +190,7 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
                      conditions=conditions)  # fmt: skip
 
     above = s["dynamics_above_kappa"]
+    peak_tol = s["interpolation_kappa_tolerance"]
 
     def dynamics(cid, kappa, statement, name, statistic, metric, prediction):
         """A Fig. 9 claim on the layer-wise net's overlap ``metric`` over training at
@@ -273,6 +297,18 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
         dynamics("DEPTH-8d", above, f"... and so does M_h (kappa = {above:g}).",
                  "M_h(end) - M_h(0)", dynamics_growth, "overlap_h",
                  Prediction(low=s["dynamics_h_growth"])),
+        claim("DEPTH-9a", "Fig. 2's kernel peak: with a vanishing ridge the quadratic kernel's "
+              "error peaks where n reaches its d(d+1)/2 + d + 1 features (double descent), not "
+              "at the networks' threshold and not at the grid's end (no peak).",
+              "kappa_peak - log(p)/log(d)", interpolation_offset,
+              Prediction(-peak_tol, peak_tol), ("interpolation",),
+              f"{KRR}, variant interpolation (fixed krr_lambda, no validation), largest d of "
+              "the interpolation grid", brackets_interpolation(peak_tol)),
+        claim("DEPTH-9b", "... and at its peak it does worse than the zero predictor (the kernel "
+              "beats random only beyond n ~ d^2/2).", "E_peak/Var(y)", interpolation_height,
+              Prediction(low=s["interpolation_peak_min"]), ("interpolation", "levels"),
+              f"{KRR}, variant interpolation, largest d of the interpolation grid",
+              brackets_interpolation(peak_tol)),
     ]  # fmt: skip
 
 

@@ -14,8 +14,8 @@ from hdlearn.sizes import effective_dimension, power_samples
 
 PAPER = "depth"
 LEARNERS = ("krr", "two_layer", "three_layer_layerwise", "three_layer_joint")
-VARIANTS = ("default", "reinit", "fresh_batches")
-EXPERIMENTS = ("sweep", "ablation", "dynamics", "levels")
+VARIANTS = ("default", "reinit", "fresh_batches", "interpolation")
+EXPERIMENTS = ("sweep", "ablation", "dynamics", "interpolation", "levels")
 _SCHEDULE = ("eps_init", "lr", "batch_fraction", "stage2_epochs_coef", "stage2_epochs_exponent")
 # The hyper-parameters each learner reads: a cell's spec (and so its file name) holds only
 # these, so changing one value reruns only the learners that use it.
@@ -118,7 +118,9 @@ def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
         [("three_layer_layerwise", v) for v in ("default", *ablation["variants"])],
     )
     out["dynamics"] = grid(dynamics, [(learner, "default") for learner in dynamics["learners"]])
-    all_d = sorted({int(d) for exp in ("sweep", "ablation", "dynamics") for d in depth[exp]["d"]})
+    out["interpolation"] = _interpolation(depth["interpolation"], learner_cell)
+    all_d = sorted({int(d) for exp in ("sweep", "ablation", "dynamics", "interpolation")
+                    for d in depth[exp]["d"]})  # fmt: skip
     out["levels"] = {
         _cell_name(s): s
         for d in all_d
@@ -134,6 +136,20 @@ def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
             }
         ]
     }
+    return out
+
+
+def _interpolation(block: Mapping[str, Any], learner_cell) -> dict[str, dict]:
+    """The kernel of the sweep with the fixed, vanishing penalty ``krr_lambda`` of ``block``
+    (variant ``interpolation``) at its ``(d, kappa)``: the ridgeless limit whose error peaks
+    where ``n`` reaches the kernel's number of features (Fig. 2's double-descent peak)."""
+    out = {}
+    for d in block["d"]:
+        for kappa in block["kappas"]:
+            spec = learner_cell("krr", "interpolation", d, kappa)
+            spec = {k: v for k, v in spec.items() if k != "val_samples"}
+            spec["hyper"] = {"krr_lambda": block["krr_lambda"], "ridge_lambdas": []}
+            out[_cell_name(spec)] = spec
     return out
 
 
