@@ -289,7 +289,7 @@ def _estimate(args: argparse.Namespace) -> None:
         if not records:
             sys.exit("hdlearn estimate --record: no recorded cell under results/ to calibrate on")
         about = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                 "commit": git_sha(root), "cells": len(records)}  # fmt: skip
+                 "commit": git_sha(Path(__file__).parent), "cells": len(records)}  # fmt: skip
         save_calibration(calibrate(records), Path(args.record), about)
     if records:
         calibration, source = calibrate(records), "recorded job benchmarks"

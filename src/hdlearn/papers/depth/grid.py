@@ -156,7 +156,8 @@ def _interpolation(block: Mapping[str, Any], learner_cell) -> dict[str, dict]:
 def cost(spec: Mapping[str, Any]) -> Cost:
     """A cell's :class:`~hdlearn.cost.Cost`: ``work`` counts multiply-adds of the dominant
     terms (6 per weight and sample for a forward-backward pass, an epoch is one pass over the
-    ``n`` samples; the kernel ``n^2 d`` plus its ``n^3/3`` solve), ``bytes`` the float32 data
+    ``n`` samples; the kernel ``n^2 d`` plus its ``n^3/3`` solve, or with ``n`` above its
+    ``p`` features the primal ``n p^2`` Gram and ``p^3/3`` solve), ``bytes`` the float32 data
     or first-layer features of every member (``E`` seeds), or the kernel matrix."""
     members, d = len(spec["seeds"]), spec["d"]
     learner = spec["learner"]
@@ -166,9 +167,11 @@ def cost(spec: Mapping[str, Any]) -> Cost:
         return Cost(learner, members * mc * features**2, 8.0 * mc * features)
     n = power_samples(d, spec["kappa"], minimum=2)
     hyper = spec["hyper"]
-    if learner == "krr":
-        fits = max(1, len(hyper["ridge_lambdas"]))
-        return Cost(learner, members * (n * n * d + n**3 / 3 + fits * n * n), 4.0 * n * n)
+    if learner == "krr":  # the dual n x n solve, or the primal p x p one when n > p
+        fits, p = max(1, len(hyper["ridge_lambdas"])), d * (d + 1) // 2 + d + 1
+        if n <= p:
+            return Cost(learner, members * (n * n * d + n**3 / 3 + fits * n * n), 4.0 * n * n)
+        return Cost(learner, members * (n * p * p + p**3 / 3 + fits * p * p), 4.0 * n * p)
     epochs2 = math.floor(hyper["stage2_epochs_coef"] * d ** hyper["stage2_epochs_exponent"])
     p1 = spec["p1"]
     parts = 3 if spec["variant"] == "fresh_batches" else 1
