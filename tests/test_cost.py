@@ -74,12 +74,9 @@ def test_a_cell_that_cannot_fit_is_refused_naming_the_block():
     check_memory(huge, "smoke", 24 * GIB, exists=lambda paper, cell: "d100000000" in cell)
 
 
-def test_estimate_fits_each_kind_and_flags_extrapolation(monkeypatch):
-    records = [("p", Cost("a", w, 1e6), 2.0 + w / 1e9, 5e8) for w in (1e8, 1e9, 1e10, 1e11)]
-    calibration = calibrate(records)
-    fixed, rate = calibration.fits[("p", "a")]
-    assert fixed == pytest.approx(2.1) and rate == pytest.approx(1e9, rel=0.02)
-    kinds = {"x": Cost("a", 5e11, 1e9), "y": Cost("b", 1e9, 0.0)}
+def _costed_plan(monkeypatch, kinds: dict) -> dict:
+    """A plan of paper ``p`` with one cell per entry of ``kinds``, whose grid costs each cell
+    at its ``Cost`` (the paper's grid module patched)."""
 
     class Grid:
         @staticmethod
@@ -87,7 +84,15 @@ def test_estimate_fits_each_kind_and_flags_extrapolation(monkeypatch):
             return kinds[spec["name"]]
 
     monkeypatch.setattr("hdlearn.papers.part", lambda paper, name: Grid)
-    cells = {"p": {"e": {"x": {"name": "x"}, "y": {"name": "y"}}}}
+    return {"p": {"e": {name: {"name": name} for name in kinds}}}
+
+
+def test_estimate_fits_each_kind_and_flags_extrapolation(monkeypatch):
+    records = [("p", Cost("a", w, 1e6), 2.0 + w / 1e9, 5e8) for w in (1e8, 1e9, 1e10, 1e11)]
+    calibration = calibrate(records)
+    fixed, rate = calibration.fits[("p", "a")]
+    assert fixed == pytest.approx(2.1) and rate == pytest.approx(1e9, rel=0.02)
+    cells = _costed_plan(monkeypatch, {"x": Cost("a", 5e11, 1e9), "y": Cost("b", 1e9, 0.0)})
     (row,) = estimate(cells, calibration, cores=2)
     (only_x,) = estimate(cells, calibration, cores=2, done={("p", "y")})
     assert row["cells"] == 2 and row["extrapolated"] == 1
@@ -134,15 +139,8 @@ def test_the_calibration_reads_back_as_written(tmp_path):
 
 
 def test_priorities_are_the_estimated_seconds(monkeypatch):
-    kinds = {"big": Cost("a", 1e11, 0.0), "small": Cost("a", 1e9, 0.0)}
-
-    class Grid:
-        @staticmethod
-        def cost(spec):
-            return kinds[spec["name"]]
-
-    monkeypatch.setattr("hdlearn.papers.part", lambda paper, name: Grid)
-    cells = {"p": {"e": {name: {"name": name} for name in kinds}}}
+    cells = _costed_plan(monkeypatch, {"big": Cost("a", 1e11, 0.0),
+                                       "small": Cost("a", 1e9, 0.0)})  # fmt: skip
     calibration = calibrate(_records())
     fixed, rate = calibration.fits[("p", "a")]
     ranked = priorities(cells, calibration)

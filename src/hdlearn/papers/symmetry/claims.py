@@ -112,6 +112,22 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
 
     conv_d_max = s["conv_slope_d"][1]
 
+    def over_local(cid: str, statement: str, name: str, numerator: Mapping[str, object]) -> Claim:
+        """``numerator``'s median steps over the local-init net's at ``fc_over_conv_d``, at
+        least ``fc_over_conv_min``; the local net must learn there (as SYM-2a-2c's conv net)."""
+        d = s["fc_over_conv_d"]
+        return claim(
+            cid,
+            statement,
+            f"{name}/s_local (k=3, d={d})",
+            lambda f: steps_ratio(f, "breaking", d, numerator, local3),
+            Prediction(low=s["fc_over_conv_min"]),
+            ("breaking",),
+            precondition=_points("breaking", (numerator, d), (local3, d)),
+            variant=over(numerator, local3),
+            conditions=conv_learns(local3, d_max=d),
+        )
+
     def gap(variant: str) -> str:
         return f"{variant} (optimiser:group), float64, largest gap over seeds"
 
@@ -198,28 +214,15 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               Prediction(high=s["conv_slope_max"]), ("breaking",),
               precondition=_fit("breaking", s["conv_slope_d"], local3), variant=fitted(local3),
               conditions=conv_learns(local3, d_max=conv_d_max)),
-        claim("SYM-2e", f"At d = {s['fc_over_conv_d']} the i.i.d.-init FC net (width m) needs "
-              "many times the steps of the local-init FC net (width channels d: the mean-field "
-              "limit does not depend on the width, the init's symmetry does), on the same "
-              "3-parity.",
-              f"s_FC/s_local (k=3, d={s['fc_over_conv_d']})",
-              lambda f: steps_ratio(f, "breaking", s["fc_over_conv_d"], k3, local3),
-              Prediction(low=s["fc_over_conv_min"]), ("breaking",),
-              precondition=_points("breaking", (k3, s["fc_over_conv_d"]),
-                                   (local3, s["fc_over_conv_d"])),
-              variant=over(k3, local3),
-              conditions=conv_learns(local3, d_max=s["fc_over_conv_d"])),
-        claim("SYM-2f", f"The init's symmetry, not the width, removes the cost: at d = "
-              f"{s['fc_over_conv_d']} the FC net with its i.i.d. init at the local-init net's "
-              "width (channels d) needs many times the local net's steps on the same 3-parity "
-              "(SYM-2e's same-width control: if the width did it, the ratio would be about 1).",
-              f"s_wide/s_local (k=3, d={s['fc_over_conv_d']})",
-              lambda f: steps_ratio(f, "breaking", s["fc_over_conv_d"], wide3, local3),
-              Prediction(low=s["fc_over_conv_min"]), ("breaking",),
-              precondition=_points("breaking", (wide3, s["fc_over_conv_d"]),
-                                   (local3, s["fc_over_conv_d"])),
-              variant=over(wide3, local3),
-              conditions=conv_learns(local3, d_max=s["fc_over_conv_d"])),
+        over_local("SYM-2e", f"At d = {s['fc_over_conv_d']} the i.i.d.-init FC net (width m) "
+                   "needs many times the steps of the local-init FC net (width channels d: the "
+                   "mean-field limit does not depend on the width, the init's symmetry does), on "
+                   "the same 3-parity.", "s_FC", k3),
+        over_local("SYM-2f", f"The init's symmetry, not the width, removes the cost: at d = "
+                   f"{s['fc_over_conv_d']} the FC net with its i.i.d. init at the local-init "
+                   "net's width (channels d) needs many times the local net's steps on the same "
+                   "3-parity (SYM-2e's same-width control: if the width did it, the ratio would "
+                   "be about 1).", "s_wide", wide3),
         claim("SYM-3a", "Deeper FC nets have the exponent of depth 2 (depth 2 is as powerful as "
               "any depth): spread of the slopes across depths on a common grid, worst k.",
               "max_k spread of slopes", lambda f: depth_slope_spread(f, learned),
