@@ -44,16 +44,17 @@ def _snakemake(
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     workdir = copy_repository(tmp_path_factory.mktemp("hdlearn"))
-    cells = workdir / "results" / "smoke" / "cells" / "depth"
+    cells = workdir / "results" / "smoke" / "cells"
 
-    # 1. start, and kill the whole process group once four cells have finished (of which up to
-    # two, the jobs of the two cores, may be written but not yet recorded: flagged below)
+    # 1. start, and kill the whole process group once four cells (of any paper: the longest
+    # start first) have finished (of which up to two, the jobs of the two cores, may be written
+    # but not yet recorded: flagged below)
     process = subprocess.Popen(
         [*SNAKEMAKE, "--cores", "2", *SMOKE], cwd=workdir, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.time() + 240
-    while time.time() < deadline and len(list(cells.glob("*.parquet"))) < 4:
+    deadline = time.time() + 600
+    while time.time() < deadline and len(list(cells.glob("*/*.parquet"))) < 4:
         time.sleep(0.2)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
@@ -61,7 +62,8 @@ def run(tmp_path_factory):
     # absent (writes are atomic) or complete but not yet recorded; those are redone.
     dry = _snakemake(workdir, "-n", check=False)
     flagged = dry.stdout + dry.stderr
-    survivors = {p: p.stat().st_mtime_ns for p in cells.glob("*.parquet") if p.name not in flagged}
+    survivors = {p: p.stat().st_mtime_ns for p in cells.glob("*/*.parquet")
+                 if p.name not in flagged}  # fmt: skip
 
     # 2. start again, as the README says after a hard kill (unlock, rerun incomplete jobs)
     _snakemake(workdir, "--unlock")
