@@ -19,8 +19,16 @@ def resolve_device(name: str) -> torch.device:
 
 
 def configure_determinism(device: torch.device) -> None:
-    """Deterministic kernels on the CPU (bit-for-bit reruns); TF32 matmuls allowed on CUDA."""
+    """Deterministic kernels on the CPU (bit-for-bit reruns); TF32 matmuls allowed on CUDA.
+
+    On the CPU this sets the flag that ``torch.use_deterministic_algorithms(True)`` sets, through
+    the same C call, without the public function's other effect: importing
+    ``torch._inductor.config`` to make ``torch.compile`` deterministic too. Nothing here is
+    compiled, and that import costs about 2 s, a third of a small cell's job, in every process.
+    The kernels, and so every number, are the same (``torch.are_deterministic_algorithms_enabled``
+    reads the flag back; a unit test checks it).
+    """
     if device.type == "cpu":
-        torch.use_deterministic_algorithms(True)
+        torch._C._set_deterministic_algorithms(True, warn_only=False)
     else:
         torch.backends.cuda.matmul.allow_tf32 = True
