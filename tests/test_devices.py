@@ -32,3 +32,10 @@ def test_auto_is_the_cpu_without_cuda():
     if torch.cuda.is_available():
         pytest.skip("a CUDA device is present")
     assert resolve_device("auto") == torch.device("cpu")
+
+
+def test_matmul_peak_is_a_finite_positive_rate():
+    from hdlearn.papers.depth.benchmark import matmul_peak
+
+    peak = matmul_peak(torch.device("cpu"), size=128, repeats=2)
+    assert 1e6 < peak < 1e15  # FLOP/s: more than a megaflop, less than a petaflop on a CPU

@@ -5,7 +5,12 @@ import torch
 
 from hdlearn.models import init_mlp
 from hdlearn.seeding import generators
-from hdlearn.training import LayerRule, log_spaced_checkpoints, train_minibatch_gd
+from hdlearn.training import (
+    LayerRule,
+    log_spaced_checkpoints,
+    minibatch_indices,
+    train_minibatch_gd,
+)
 
 CPU = torch.device("cpu")
 
@@ -119,3 +124,18 @@ def test_checkpoints_are_log_spaced_and_called():
         on_checkpoint=seen.append,
     )  # fmt: skip
     assert seen == [0, 5, 20]
+
+
+def test_minibatch_indices_are_each_members_permutation_prefix_on_its_generators_device():
+    """Member e's batch is the first B entries of randperm(n) from its own generator, drawn
+    where that generator lives (a CPU generator: the stream every CPU run has always drawn)."""
+    batch = minibatch_indices(generators([3, 4], "batches"), 50, 7, torch.device("cpu"))
+    expected = [torch.randperm(50, generator=g)[:7] for g in generators([3, 4], "batches")]
+    assert batch.shape == (2, 7) and batch.device.type == "cpu"
+    assert torch.equal(batch, torch.stack(expected))
+    assert all(len(set(row.tolist())) == 7 for row in batch)
+    if torch.cuda.is_available():  # the GPU path: drawn on the device, no host copy
+        on_gpu = minibatch_indices(
+            generators([3, 4], "batches", device="cuda"), 50, 7, torch.device("cuda")
+        )
+        assert on_gpu.device.type == "cuda" and on_gpu.shape == (2, 7)

@@ -20,13 +20,22 @@ def derive_seed(seed: int, *tags: object) -> int:
     return int.from_bytes(digest[:8], "little") >> 1
 
 
-def generator(seed: int, *tags: object) -> torch.Generator:
-    """A CPU ``torch.Generator`` seeded with :func:`derive_seed` (draws are moved to the device)."""
-    gen = torch.Generator(device="cpu")
+def generator(seed: int, *tags: object, device: str | torch.device = "cpu") -> torch.Generator:
+    """A ``torch.Generator`` on ``device`` seeded with :func:`derive_seed`.
+
+    Data and weights are drawn on the CPU (the default) and moved to the device, so they are the
+    same on every device. A draw made at every training step (the mini-batch indices) uses a
+    generator on the training device instead, so that a GPU step never waits on a host copy; on
+    the CPU that is the same generator, so CPU runs draw exactly what they drew before, while a
+    CUDA generator with the same seed draws another (equally valid) stream.
+    """
+    gen = torch.Generator(device=device)
     gen.manual_seed(derive_seed(seed, *tags))
     return gen
 
 
-def generators(seeds: list[int], *tags: object) -> list[torch.Generator]:
+def generators(
+    seeds: list[int], *tags: object, device: str | torch.device = "cpu"
+) -> list[torch.Generator]:
     """One generator per ensemble member, member ``e`` seeded by ``seeds[e]`` and ``tags``."""
-    return [generator(seed, *tags) for seed in seeds]
+    return [generator(seed, *tags, device=device) for seed in seeds]

@@ -50,8 +50,11 @@ def log_spaced_checkpoints(total_steps: int, count: int) -> list[int]:
 def minibatch_indices(
     generators: list[torch.Generator], n: int, batch_size: int, device: torch.device
 ) -> torch.Tensor:
-    """``(E, batch_size)`` indices: member ``e`` draws a uniform subset of ``range(n)``."""
-    rows = [torch.randperm(n, generator=gen)[:batch_size] for gen in generators]
+    """``(E, batch_size)`` indices on ``device``: member ``e`` draws a uniform subset of
+    ``range(n)``. Each permutation is drawn where its generator lives, so generators on the
+    training device (:func:`hdlearn.seeding.generators` with ``device``) keep a GPU step free of
+    host-device copies and synchronisation."""
+    rows = [torch.randperm(n, generator=gen, device=gen.device)[:batch_size] for gen in generators]
     return torch.stack(rows).to(device)
 
 

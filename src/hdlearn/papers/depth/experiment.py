@@ -248,8 +248,10 @@ class _Context:
         full_n = self.hyper["gradient_normalisation"] == "full_n"
         return float(self.n if full_n else self.batch)
 
-    def gens(self, *tags: object) -> list[torch.Generator]:
-        return generators(self.spec["seeds"], *tags, self.spec["learner"], self.d, self.n)
+    def gens(self, *tags: object, device: str | torch.device = "cpu") -> list[torch.Generator]:
+        return generators(
+            self.spec["seeds"], *tags, self.spec["learner"], self.d, self.n, device=device
+        )
 
     def logger(self, model: EnsembleMLP, stage: str, x, y, epoch0: float):
         """A checkpoint callback recording train/val MSE and the overlaps at ``step``."""
@@ -276,7 +278,7 @@ class _Context:
             rules=rules,
             steps=steps,
             batch_size=self.batch,
-            generators=self.gens("batches", stage),
+            generators=self.gens("batches", stage, device=inputs.device),
             checkpoints=checkpoints,
             on_checkpoint=self.logger(model, stage, x_log, y_log, epoch0),
             description=f"{self.spec['learner']} {stage} d={self.d} n={self.n}",

@@ -154,8 +154,8 @@ def _interpolation(block: Mapping[str, Any], learner_cell) -> dict[str, dict]:
 
 
 def cost(spec: Mapping[str, Any]) -> Cost:
-    """A cell's :class:`~hdlearn.cost.Cost`: ``work`` counts multiply-adds of the dominant
-    terms (6 per weight and sample for a forward-backward pass, an epoch is one pass over the
+    """A cell's :class:`~hdlearn.cost.Cost`: ``work`` counts operations of the dominant terms
+    (6 FLOPs per weight and sample for a forward-backward pass, an epoch is one pass over the
     ``n`` samples; the kernel ``n^2 d`` plus its ``n^3/3`` solve, or with ``n`` above its
     ``p`` features the primal ``n p^2`` Gram and ``p^3/3`` solve), ``bytes`` the float32 data
     or first-layer features of every member (``E`` seeds), or the kernel matrix."""
