@@ -90,6 +90,25 @@ def _block(**changes):
     return block
 
 
+def _point(specs: dict, learner: str, d: int, kappa: float) -> dict:
+    """The grid point ``(learner, d, kappa)`` of a plan's cells (a point of a row cell too)."""
+    return next(p for s in specs.values() for p in grid.points(s)
+                if p["learner"] == learner and p["d"] == d and p["kappa"] == kappa)  # fmt: skip
+
+
+def test_a_row_cell_is_its_points_cells_stacked():
+    """A row cell (every kappa of a kernel or 2-layer row) returns exactly the rows that its
+    points return as cells of their own: the draws never depend on the cell."""
+    block = _block(seeds=[0, 1], hyper=TINY)
+    for learner in grid.ROW_LEARNERS:
+        row = next(s for s in grid.expand(block, PRESETS)["sweep"].values()
+                   if s["learner"] == learner and s["d"] == 16)  # fmt: skip
+        alone = [depth.run_cell(point, CPU) for point in grid.points(row)]
+        assert [p["kappa"] for p in grid.points(row)] == row["kappas"]
+        pd.testing.assert_frame_equal(depth.run_cell(row, CPU), pd.concat(alone, ignore_index=True))
+        assert grid.cost(row).work == sum(grid.cost(p).work for p in grid.points(row))
+
+
 def test_expand_shares_cells_between_experiments():
     plan = grid.expand(_block(), PRESETS)
     assert set(plan) == {"sweep", "ablation", "dynamics", "interpolation", "levels"}
@@ -98,7 +117,11 @@ def test_expand_shares_cells_between_experiments():
     # a fixed, vanishing ridge (no validation): never the tuned kernel's cells
     assert all(s["hyper"]["ridge_lambdas"] == [] and "val_samples" not in s for s in interpolation)
     assert not set(plan["interpolation"]) & set(plan["sweep"])
-    assert len(plan["sweep"]) == 2 * 3 * 4
+    # two 3-layer learners at every (d, kappa) of 2 d x 3 kappas; the kernel and the 2-layer
+    # net one row cell per d (every kappa of the row in one cell)
+    assert len(plan["sweep"]) == 2 * 3 * 2 + 2 * 2
+    rows = [s for s in plan["sweep"].values() if s["learner"] in grid.ROW_LEARNERS]
+    assert all(s["kappas"] == [1.0, 1.6, 2.2] and "kappa" not in s for s in rows)
     shared = set(plan["sweep"]) & set(plan["ablation"])  # default variant at d=24, kappa 1.0, 2.2
     assert len(shared) == 2
     assert all(spec["learner"] == "reference" for spec in plan["levels"].values())
@@ -122,8 +145,7 @@ TINY = {"stage1_epochs_coef": 1.0, "stage2_epochs_coef": 0.1}
 def test_cells_run_and_are_deterministic(learner):
     block = _block(seeds=[0, 1], hyper=TINY)
     specs = grid.expand(block, PRESETS)["sweep"]
-    spec = next(s for s in specs.values() if s["learner"] == learner and s["d"] == 16
-                and s["kappa"] == 1.6)  # fmt: skip
+    spec = _point(specs, learner, 16, 1.6)
     first, second = depth.run_cell(spec, CPU), depth.run_cell(spec, CPU)
     pd.testing.assert_frame_equal(first, second)
     assert list(first.columns) == depth.COLUMNS
@@ -150,8 +172,7 @@ def test_the_repo_preset_keeps_the_fixed_ridge(learner):
     and the tuned run differs only where the sweep picked another penalty than the fixed one."""
     block = _block(seeds=[0, 1], hyper=TINY, preset="repo")
     specs = grid.expand(block, PRESETS)["sweep"]
-    spec = next(s for s in specs.values() if s["learner"] == learner and s["d"] == 16
-                and s["kappa"] == 1.6)  # fmt: skip
+    spec = _point(specs, learner, 16, 1.6)
     assert spec["hyper"]["ridge_lambdas"] == []
     frame = depth.run_cell(spec, CPU)
     assert "ridge_lambda" not in set(frame["metric"])

@@ -159,7 +159,7 @@ def test_changed_grid_value_reruns_only_dependent_cells(run, tmp_path):
         parts = line.split()
         if len(parts) == 2 and parts[1].isdigit():
             counts[parts[0]] = int(parts[1])
-    assert counts["cell"] == 2 * 3  # two_layer cells: d in {16, 24} x 3 kappas
+    assert counts["cell"] == 2  # the two_layer row cells: d in {16, 24}, every kappa in one
     assert counts["aggregate"] == 1  # only the sweep table holds 2-layer cells
 
 

@@ -65,6 +65,7 @@ from hdlearn.baselines.ridge import (
     ridge_regression,
 )
 from hdlearn.models.ensemble import EnsembleMLP, init_mlp, redraw_layer
+from hdlearn.papers.depth import grid
 from hdlearn.rows import TidyRows
 from hdlearn.seeding import generators
 from hdlearn.sizes import effective_dimension, power_samples
@@ -171,7 +172,16 @@ def _teacher(spec: Mapping[str, Any], d: int, d_eff: int, device: torch.device):
 
 
 def run_cell(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
-    """Run one cell (one learner at one ``(d, kappa)`` for all seeds) and return tidy rows."""
+    """Run one cell (one learner at one ``(d, kappa)``, or at every kappa of a grid row, see
+    :data:`hdlearn.papers.depth.grid.ROW_LEARNERS`; all seeds) and return tidy rows."""
+    if "kappas" in spec:
+        frames = [_run_point(point, device) for point in grid.points(spec)]
+        return pd.concat(frames, ignore_index=True)
+    return _run_point(spec, device)
+
+
+def _run_point(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
+    """One learner at one ``(d, kappa)`` (or the reference levels at one ``d``), all seeds."""
     if spec["learner"] == "reference":
         return _reference_levels(spec, device)
     d, kappa, seeds = spec["d"], spec["kappa"], spec["seeds"]

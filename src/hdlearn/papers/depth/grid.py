@@ -61,12 +61,48 @@ def check_config(block: Mapping[str, Any], presets: Mapping[str, Any], where: st
         raise ConfigError(f"{where}.claims.threshold_range: {low} > {high}")
 
 
+#: Learners planned as one cell per grid row, every kappa of a ``(learner, variant, d)`` in one
+#: cell (spec key ``kappas``): a grid point costs them less than the process start of a job
+#: (seconds at default scale), so a row per job saves the start of every point but one. The
+#: 3-layer nets keep one cell per point (minutes each: the points run in parallel, and the
+#: sweep and the dynamics share them). Every point of a row draws exactly what its own cell drew
+#: (the draws are tagged by ``d`` and ``n``, never by the cell), so the rows are the same.
+ROW_LEARNERS = ("krr", "two_layer")
+
+
 def _cell_name(spec: Mapping[str, Any]) -> str:
     if spec["learner"] == "reference":
         return f"reference-d{spec['d']}-{params_hash(spec)}"
-    return (
-        f"{spec['learner']}-{spec['variant']}-d{spec['d']}-k{spec['kappa']:.3f}-{params_hash(spec)}"
-    )
+    head = f"{spec['learner']}-{spec['variant']}-d{spec['d']}"
+    if "kappas" in spec:
+        return f"{head}-k{spec['kappas'][0]:.3f}-{spec['kappas'][-1]:.3f}-{params_hash(spec)}"
+    return f"{head}-k{spec['kappa']:.3f}-{params_hash(spec)}"
+
+
+def _as_rows(specs: list[dict]) -> dict[str, dict]:
+    """Cells named by :func:`_cell_name`: the points of a :data:`ROW_LEARNERS` learner merged
+    into one cell per ``(learner, variant, d)`` (``kappas`` in the points' order), every other
+    point a cell of its own."""
+    rows: dict[tuple, list[dict]] = {}
+    out: dict[str, dict] = {}
+    for spec in specs:
+        if spec["learner"] in ROW_LEARNERS:
+            rows.setdefault((spec["learner"], spec["variant"], spec["d"]), []).append(spec)
+        else:
+            out[_cell_name(spec)] = spec
+    for points in rows.values():
+        row = {k: v for k, v in points[0].items() if k != "kappa"}
+        row["kappas"] = [point["kappa"] for point in points]
+        out[_cell_name(row)] = row
+    return out
+
+
+def points(spec: Mapping[str, Any]) -> list[dict]:
+    """The grid points of a cell: itself, or every ``kappa`` of a row cell."""
+    if "kappas" not in spec:
+        return [dict(spec)]
+    point = {k: v for k, v in spec.items() if k != "kappas"}
+    return [{**point, "kappa": kappa} for kappa in spec["kappas"]]
 
 
 def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, dict[str, dict]]:
@@ -102,14 +138,15 @@ def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
         return spec
 
     def grid(block: Mapping[str, Any], pairs: list[tuple[str, str]]) -> dict[str, dict]:
-        """Cells for every ``(learner, variant)`` pair at every ``(d, kappa)`` of ``block``."""
+        """Cells for every ``(learner, variant)`` pair at every ``(d, kappa)`` of ``block``
+        (a row learner's kappas in one cell per d)."""
         specs = [
             learner_cell(learner, variant, d, kappa)
             for d in block["d"]
             for kappa in block["kappas"]
             for learner, variant in pairs
         ]
-        return {_cell_name(spec): spec for spec in specs}
+        return _as_rows(specs)
 
     sweep, ablation, dynamics = depth["sweep"], depth["ablation"], depth["dynamics"]
     out["sweep"] = grid(sweep, [(learner, "default") for learner in sweep["learners"]])
@@ -143,14 +180,14 @@ def _interpolation(block: Mapping[str, Any], learner_cell) -> dict[str, dict]:
     """The kernel of the sweep with the fixed, vanishing penalty ``krr_lambda`` of ``block``
     (variant ``interpolation``) at its ``(d, kappa)``: the ridgeless limit whose error peaks
     where ``n`` reaches the kernel's number of features (Fig. 2's double-descent peak)."""
-    out = {}
+    specs = []
     for d in block["d"]:
         for kappa in block["kappas"]:
             spec = learner_cell("krr", "interpolation", d, kappa)
             spec = {k: v for k, v in spec.items() if k != "val_samples"}
             spec["hyper"] = {"krr_lambda": block["krr_lambda"], "ridge_lambdas": []}
-            out[_cell_name(spec)] = spec
-    return out
+            specs.append(spec)
+    return _as_rows(specs)
 
 
 def cost(spec: Mapping[str, Any]) -> Cost:
@@ -158,7 +195,11 @@ def cost(spec: Mapping[str, Any]) -> Cost:
     (6 FLOPs per weight and sample for a forward-backward pass, an epoch is one pass over the
     ``n`` samples; the kernel ``n^2 d`` plus its ``n^3/3`` solve, or with ``n`` above its
     ``p`` features the primal ``n p^2`` Gram and ``p^3/3`` solve), ``bytes`` the float32 data
-    or first-layer features of every member (``E`` seeds), or the kernel matrix."""
+    or first-layer features of every member (``E`` seeds), or the kernel matrix; a row cell
+    sums its points' work and takes its largest point's memory."""
+    if "kappas" in spec:  # a row: its points' work, the largest point's memory
+        costs = [cost(point) for point in points(spec)]
+        return Cost(spec["learner"], sum(c.work for c in costs), max(c.bytes for c in costs))
     members, d = len(spec["seeds"]), spec["d"]
     learner = spec["learner"]
     if learner == "reference":
