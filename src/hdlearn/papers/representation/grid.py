@@ -19,8 +19,8 @@ EXPERIMENTS = ("complexity", "reference", "alignment", "risk", "transfer", "abla
 METHODS = ("alg1", "rf", "ntk", "krr", "rf_wide")
 #: Members per kernel solve: (members) n^2 <= this (a memory bound only; every member is
 #: independent, so the numbers do not depend on it). 2^25: two members of n = 4096 per solve
-#: (about 0.5 GB of float64 n x n arrays each); the eigendecomposition loops over members, so a
-#: smaller group costs no time.
+#: (0.27 GB per float64 array of the pair's n x n matrices); the eigendecomposition loops over
+#: members, so a smaller group costs no time.
 KRR_GROUP_ELEMENTS = 2**25
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
