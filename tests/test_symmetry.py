@@ -23,7 +23,7 @@ from hdlearn.analysis.strict import (
 )
 from hdlearn.config import validate_config
 from hdlearn.io import params_hash
-from hdlearn.models.meanfield import init_conv, init_fc, step_sizes
+from hdlearn.models.meanfield import Untied, init_conv, init_fc, step_sizes
 from hdlearn.papers.symmetry import analysis as sym_analysis
 from hdlearn.papers.symmetry import claims as sym_claims
 from hdlearn.papers.symmetry import experiment as symmetry
@@ -106,6 +106,61 @@ def test_conv_forward_matches_the_window_sum_and_is_shift_equivariant():
     shifted = type(net)(net.w, net.b, torch.roll(net.a, 2, dims=1))
     assert torch.allclose(shifted(torch.roll(x, 2, dims=2)), net(x))
     assert step_sizes(net, d, 0.2) == pytest.approx([0.2 * m / k, 0.2 * m, 0.2 * m / d])
+
+
+def test_untied_local_net_is_the_conv_net_with_its_kernel_untied():
+    """Unit ``j`` of the local init starts on offset ``j mod d``; copying one conv net's
+    kernel, bias and readout into every offset's units gives the conv net's function, and the
+    untied steps are the conv net's with ``m = channels``."""
+    d, c, k = 7, 3, 3
+    conv = init_conv(d, c, k, generators([1], "i"), first_bias=1.0, device=CPU,
+                     dtype=torch.float64)  # fmt: skip
+    untied = Untied(c, k)
+    net = init_fc(d, c * d, 2, generators([2], "i"), first_bias=1.0, hidden_bias=0.0,
+                  device=CPU, dtype=torch.float64, local_window=k, untied=untied)  # fmt: skip
+    w1 = net.body.weights[0][0]
+    assert ((w1 != 0).sum(dim=1) <= k).all()
+    for j in range(c * d):
+        offset, channel = j % d, j // d
+        assert set(torch.nonzero(w1[j]).flatten().tolist()) <= {(offset + t) % d for t in range(k)}
+        w1[j] = 0.0
+        w1[j, [(offset + t) % d for t in range(k)]] = conv.w[0, channel]
+        net.body.biases[0][0, j] = conv.b[0, channel]
+        net.body.weights[1][0, 0, j] = conv.a[0, offset, channel]
+    x = hypercube_inputs(5, d, generators([0], "x"), CPU, torch.float64)
+    assert torch.allclose(net(x), conv(x))
+    assert step_sizes(net, d, 0.2) == pytest.approx([0.2 * c / k, 0.2 * c / d, 0.2 * c])
+    # the same draws as the mean-field net, its readout times d^-1/2
+    meanfield = init_fc(d, c * d, 2, generators([2], "i"), first_bias=1.0, hidden_bias=0.0,
+                        device=CPU, dtype=torch.float64, local_window=k)  # fmt: skip
+    fresh = init_fc(d, c * d, 2, generators([2], "i"), first_bias=1.0, hidden_bias=0.0,
+                    device=CPU, dtype=torch.float64, local_window=k, untied=untied)  # fmt: skip
+    assert torch.equal(fresh.body.weights[0], meanfield.body.weights[0])
+    assert torch.allclose(fresh.body.weights[1], meanfield.body.weights[1] * d**-0.5)
+    assert torch.equal(fresh.body.biases[0], meanfield.body.biases[0])
+    with pytest.raises(ValueError, match="untied needs depth 2 and width channels d = 21"):
+        init_fc(d, 20, 2, generators([2], "i"), first_bias=1.0, hidden_bias=0.0, device=CPU,
+                untied=untied)  # fmt: skip
+
+
+def test_local_parametrisation_reaches_the_model_of_both_wide_nets():
+    """``fc_local`` and ``fc_wide`` cells build the untied net under ``conv`` and the
+    mean-field one under ``meanfield``; a changed parametrisation is a new cell."""
+    block, presets = CONFIG["scales"]["smoke"]["symmetry"], CONFIG["presets"]["symmetry"]
+    names, errors = {}, {}
+    for value in ("conv", "meanfield"):
+        hyper = {**block.get("hyper", {}), "local_parametrisation": value}
+        cells = symmetry_grid.expand({**block, "hyper": hyper}, presets)["breaking"]
+        wide = {n: s for n, s in cells.items() if s["arch"] in ("fc_local", "fc_wide")}
+        assert {s["arch"] for s in wide.values()} == {"fc_local", "fc_wide"}
+        assert all(s["protocol"]["local_parametrisation"] == value for s in wide.values())
+        names[value] = set(wide)
+        spec = {**next(iter(wide.values())), "d": [6], "cap": 1, "seeds": [0]}
+        frame = symmetry.run_cell(spec, CPU)
+        errors[value] = frame.loc[frame["metric"] == "final_rel_err", "value"].to_numpy()
+    assert not names["conv"] & names["meanfield"]
+    # the output scales differ (1/channels against 1/(channels d)), so do the errors
+    assert np.isfinite(errors["conv"]).all() and (errors["conv"] != errors["meanfield"]).all()
 
 
 # --------------------------------------------------------------------------- training

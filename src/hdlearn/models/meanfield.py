@@ -25,9 +25,24 @@ update rule are those of the FC net; only the initial law is no longer invariant
 coordinate permutations (for ``m >= d`` it is under cyclic shifts): the symmetry is broken
 inside an FC net, by its init alone.
 
+**The conv net's parametrisation, untied** (``untied = Untied(c, k)``, depth 2, width ``c d``):
+the FC net above with the conv net's output scale, readout law and steps,
+
+    f(x) = (1/c) sum_{j <= c d} a_j h_j(x),   a_j ~ N(0, 1/d),
+
+steps ``W_1``: ``eta c/k``, ``b_1``: ``eta c``, ``a``: ``eta c/d``: with the local init it is
+the conv net with its kernel untied across the d offsets (and its rows free on all d
+coordinates). It is the parametrisation of the width-``c d`` nets because in the mean-field one
+(output ``1/(c d)``) a function carried by the ``c`` units of one offset needs readouts of order
+``d`` there, and the ``b_1`` and ``W_1`` steps of a unit scale with its readout: at d = 80 the
+biases' steps reach order 10 and training oscillates (stop 23's diagnostic). Here those units
+need order-1 readouts, as the conv net's do; a readout's effect on ``f`` per step is the
+mean-field one (``eta/(c d)`` times its gradient in both).
+
 Per-group SGD steps (the mean-field convention, one unit of time ~ ``d/eta`` samples):
 FC: ``W_1``: ``eta m/d``, ``b_1`` and ``a``: ``eta m``, hidden ``W_l, b_l``: ``eta``.
-Conv: ``w``: ``eta m/k``, ``b``: ``eta m``, ``a``: ``eta m/d``. See :func:`step_sizes`.
+Conv: ``w``: ``eta m/k``, ``b``: ``eta m``, ``a``: ``eta m/d``. Untied: those of the conv net
+with ``m = c``. See :func:`step_sizes`.
 """
 
 from __future__ import annotations
@@ -40,11 +55,21 @@ import torch
 from hdlearn.models.ensemble import EnsembleMLP
 
 
+@dataclass(frozen=True)
+class Untied:
+    """The conv net's parametrisation of a depth-2 FC net of width ``channels d`` (module
+    docstring): ``channels`` units per offset, the conv kernel's width ``window``."""
+
+    channels: int
+    window: int
+
+
 @dataclass
 class MeanFieldFC:
     """``tensors()`` order: ``W_1, ..., W_{L-1}, a`` then ``b_1, ..., b_{L-1}``."""
 
     body: EnsembleMLP  # weights[-1] is the readout a, shape (E, 1, m)
+    untied: Untied | None = None  # None: the mean-field parametrisation
 
     @property
     def width(self) -> int:
@@ -63,7 +88,7 @@ class MeanFieldFC:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """``f_e(x)``: ``x`` is ``(E, n, d)``, the output ``(E, n)``."""
-        return self.body(x) / self.width
+        return self.body(x) / (self.width if self.untied is None else self.untied.channels)
 
 
 @dataclass
@@ -101,13 +126,20 @@ def init_fc(
     device: torch.device,
     dtype: torch.dtype = torch.float32,
     local_window: int | None = None,
+    untied: Untied | None = None,
 ) -> MeanFieldFC:
     """Member ``e`` draws from ``generators[e]``, in order: ``W_1``, hidden ``W_l``, ``a``,
     then ``b_1``, hidden ``b_l`` (module docstring for the laws). With ``local_window = k`` the
     first layer is drawn as ``(width, k)`` and placed on each unit's ``k`` adjacent
-    coordinates (the local init of the module docstring)."""
+    coordinates (the local init of the module docstring). With ``untied`` (depth 2, width
+    ``channels d``) the readout is the same draw times ``d^-1/2``."""
     if depth < 2:
         raise ValueError(f"depth must be >= 2, got {depth}")
+    if untied is not None and (depth != 2 or width != untied.channels * d):
+        raise ValueError(
+            f"untied needs depth 2 and width channels d = {untied.channels * d}, "
+            f"got depth {depth}, width {width}"
+        )
     if local_window is not None and not 1 <= local_window <= d:
         raise ValueError(f"local_window must lie in [1, d = {d}], got {local_window}")
     widths = [d, *[width] * (depth - 1), 1]
@@ -119,7 +151,8 @@ def init_fc(
             if layer == 0 and local_window is not None:
                 weights[0].append(_local_first_layer(d, width, local_window, gen, dtype))
                 continue
-            scale = 1.0 if layer == depth - 1 else fan_in**-0.5
+            readout = 1.0 if untied is None else d**-0.5
+            scale = readout if layer == depth - 1 else fan_in**-0.5
             weights[layer].append(torch.randn(fan_out, fan_in, generator=gen, dtype=dtype) * scale)
         for layer in range(depth - 1):
             scale = first_bias if layer == 0 else hidden_bias
@@ -128,7 +161,7 @@ def init_fc(
         weights=[torch.stack(w).to(device) for w in weights],
         biases=[torch.stack(b).to(device) for b in biases],
     )
-    return MeanFieldFC(body)
+    return MeanFieldFC(body, untied)
 
 
 def _local_first_layer(
@@ -167,6 +200,9 @@ def step_sizes(model: MeanFieldFC | ConvNet, d: int, eta: float) -> list[float]:
     if isinstance(model, ConvNet):
         m, k = model.w.shape[1:]
         return [eta * m / k, eta * m, eta * m / d]
+    if model.untied is not None:  # W_1, a, b_1: the conv net's steps with m = channels
+        c, k = model.untied.channels, model.untied.window
+        return [eta * c / k, eta * c / d, eta * c]
     m, depth = model.width, model.depth
     weights = [eta * m / d, *[eta] * (depth - 2), eta * m]
     return [*weights, eta * m, *[eta] * (depth - 2)]

@@ -215,9 +215,9 @@ def claims(settings: Mapping[str, Any]) -> list[Claim]:
               precondition=_fit("breaking", s["conv_slope_d"], local3), variant=fitted(local3),
               conditions=conv_learns(local3, d_max=conv_d_max)),
         over_local("SYM-2e", f"At d = {s['fc_over_conv_d']} the i.i.d.-init FC net (width m) "
-                   "needs many times the steps of the local-init FC net (width channels d: the "
-                   "mean-field limit does not depend on the width, the init's symmetry does), on "
-                   "the same 3-parity.", "s_FC", k3),
+                   "needs many times the steps of the local-init FC net (width channels d, in the "
+                   "conv net's parametrisation; SYM-2f is its same-width control), on the same "
+                   "3-parity.", "s_FC", k3),
         over_local("SYM-2f", f"The init's symmetry, not the width, removes the cost: at d = "
                    f"{s['fc_over_conv_d']} the FC net with its i.i.d. init at the local-init "
                    "net's width (channels d) needs many times the local net's steps on the same "

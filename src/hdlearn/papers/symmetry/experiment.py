@@ -23,8 +23,11 @@ all its ``d``, all seeds batched as one ensemble, so a whole row runs in one pro
   width 128 only ``128/d`` units would start on the target's window; its cost per step grows
   like d^2, so its rows stop at ``fc_local_d_max``); ``fc_wide`` (the ``wide_control`` rows),
   the FC net with its i.i.d. init at the same width ``channels d``, its control: the two differ
-  only in the init's symmetry (the mean-field dynamics do not depend on the width); against
-  the FC cells
+  only in the init's symmetry. Both are in ``local_parametrisation``: ``conv`` (the default
+  since stop 24) is the conv net's output scale, readout law and steps with the kernel untied
+  (:class:`hdlearn.models.meanfield.Untied`), ``meanfield`` the FC net's, under which the
+  local net's one-offset units need readouts of order d and its bias steps grow with d (at
+  d = 80 training oscillated, seeds learned in 1000-16000 steps); against the FC cells
   of ``parity`` with the same k (the same function: by permutation symmetry the FC cost does
   not depend on which k bits).
 * ``depth`` (E3): FC depth 3 and 4 on k-parities, against the depth-2 cells of ``parity``.
@@ -62,7 +65,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from hdlearn.models.meanfield import init_conv, init_fc, step_sizes
+from hdlearn.models.meanfield import Untied, init_conv, init_fc, step_sizes
 from hdlearn.rows import TidyRows
 from hdlearn.seeding import generator, generators
 from hdlearn.targets.hypercube import hypercube_inputs, named_target
@@ -113,10 +116,12 @@ def _train_row(spec: Mapping[str, Any], d: int, device: torch.device, record: Ti
         first = p["conv_eval_first"]
     else:
         width = p["channels"] * d if arch in ("fc_local", "fc_wide") else p["width"]
+        untied = arch in ("fc_local", "fc_wide") and p["local_parametrisation"] == "conv"
         model = init_fc(
             d, width, spec["depth"], generators(seeds, "init", *tags),
             first_bias=p["first_bias"], hidden_bias=p["hidden_bias"], device=device,
             local_window=spec["k"] if arch == "fc_local" else None,
+            untied=Untied(p["channels"], spec["k"]) if untied else None,
         )  # fmt: skip
         first = p["fc_eval_first"]
     stream = generators(seeds, "train", *tags)

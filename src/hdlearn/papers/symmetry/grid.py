@@ -22,9 +22,12 @@ PROTOCOL_KEYS = {
 #: The FC net with the local init reads the conv net's ``channels``: its width is ``channels d``,
 #: so that each of the d offsets starts ``channels`` units, as the conv net has ``channels``
 #: units at each position, and its initial law is invariant under exactly the cyclic shifts.
-PROTOCOL_KEYS["fc_local"] = (*(k for k in PROTOCOL_KEYS["fc"] if k != "width"), "channels")
+#: Its ``local_parametrisation`` is the conv net's (untied) or the mean-field FC net's.
+PROTOCOL_KEYS["fc_local"] = (*(k for k in PROTOCOL_KEYS["fc"] if k != "width"), "channels",
+                             "local_parametrisation")  # fmt: skip
 #: Its same-width control (``wide_control``): the FC net with its i.i.d. init at width
-#: ``channels d``, so that the local net differs from it only in the init's symmetry.
+#: ``channels d`` and the same parametrisation, so that the local net differs from it only in
+#: the init's symmetry.
 PROTOCOL_KEYS["fc_wide"] = PROTOCOL_KEYS["fc_local"]
 
 
