@@ -17,6 +17,7 @@ from hdlearn.papers.depth.analysis import predicted_threshold, target_degree
 from hdlearn.seeding import generators
 from hdlearn.sizes import effective_dimension, power_samples
 from hdlearn.targets.hierarchical import sample_hierarchical_target
+from hdlearn.training.gd import LayerRule, train_minibatch_gd
 
 ROOT = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")
@@ -129,7 +130,7 @@ def test_expand_shares_cells_between_experiments():
 
 def test_changing_one_hyperparameter_renames_only_its_cells():
     before = grid.expand(_block(), PRESETS)["sweep"]
-    after = grid.expand(_block(hyper={"stage2_epochs_coef": 1.5, "two_layer_reg": 0.02}),
+    after = grid.expand(_block(hyper={"stage2_epochs_coef": 1.5, "two_layer_width_divisor": 10}),
                          PRESETS)["sweep"]  # fmt: skip
     # the smoke block already shortens stage 2 to 1.5, so only the 2-layer cells change
     changed = set(before) ^ set(after)
@@ -150,10 +151,14 @@ def test_cells_run_and_are_deterministic(learner):
     pd.testing.assert_frame_equal(first, second)
     assert list(first.columns) == depth.COLUMNS
     finals = first[first["stage"] == "final"]
-    expected = {"krr": {"test_mse"}, "two_layer": {"test_mse", "overlap_W"}}.get(
-        learner, {"test_mse", "overlap_W", "overlap_h"}
-    )
+    expected = {
+        "krr": {"test_mse"},
+        "two_layer": {"test_mse", "overlap_W", "weight_decay", "val_mse"},
+    }.get(learner, {"test_mse", "overlap_W", "overlap_h"})
     assert block["preset"] == "tuned" and PRESETS["tuned"]["ridge_lambdas"]
+    if learner == "two_layer":  # the tuned preset sweeps its weight decay too
+        decays = finals.query("metric == 'weight_decay'")["value"]
+        assert decays.isin(PRESETS["tuned"]["two_layer_regs"]).all()
     if learner != "three_layer_joint":  # its readout is trained by GD, not ridge
         expected = expected | {"ridge_lambda"}
         assert (
@@ -176,6 +181,50 @@ def test_the_repo_preset_keeps_the_fixed_ridge(learner):
     assert spec["hyper"]["ridge_lambdas"] == []
     frame = depth.run_cell(spec, CPU)
     assert "ridge_lambda" not in set(frame["metric"])
+
+
+def test_a_weight_decay_sweep_keeps_per_seed_the_run_of_its_chosen_decay():
+    """The 2-layer net's decay sweep (one ensemble of a copy per decay and seed) keeps, for
+    every seed, the decay of least validation error, and its rows are exactly (bit for bit on
+    the CPU) those of the one-decay sweep of that decay, whose rows are the fixed-decay run's:
+    the sweep is the fixed runs side by side."""
+    regs, seeds = [0.0, 0.1], [0, 1, 2]
+
+    def two_layer(**hyper) -> tuple[dict, pd.DataFrame]:
+        block = _block(seeds=seeds, hyper={**TINY, **hyper})
+        spec = _point(grid.expand(block, PRESETS)["sweep"], "two_layer", 16, 2.2)
+        return spec, depth.run_cell(spec, CPU)
+
+    sweep, swept = two_layer(two_layer_regs=regs)
+    alone = {reg: two_layer(two_layer_regs=[reg])[1] for reg in regs}
+    chosen = swept.query("metric == 'weight_decay'").set_index("seed")["value"]
+    for seed in seeds:
+        rows = {reg: frame[frame["seed"] == seed].reset_index(drop=True)
+                for reg, frame in alone.items()}  # fmt: skip
+        val = {reg: r.loc[(r["metric"] == "val_mse") & (r["stage"] == "final"), "value"].item()
+               for reg, r in rows.items()}  # fmt: skip
+        assert chosen[seed] == min(regs, key=lambda reg: (val[reg], regs.index(reg)))
+        mine = swept[swept["seed"] == seed].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, rows[chosen[seed]])
+    for reg in regs:
+        _, fixed = two_layer(two_layer_regs=[], two_layer_reg=reg)
+        single = alone[reg]
+        single = single[~((single["stage"] == "final")
+                          & single["metric"].isin(["weight_decay", "val_mse"]))]  # fmt: skip
+        pd.testing.assert_frame_equal(single.reset_index(drop=True), fixed)
+    fixed_spec, _ = two_layer(two_layer_regs=[])
+    assert grid.cost(sweep).work == len(regs) * grid.cost(fixed_spec).work
+    assert "two_layer_reg" not in sweep["hyper"]  # the sweep replaces the fixed decay
+
+
+def test_a_per_member_decay_must_have_one_value_per_member():
+    model = init_mlp((4, 3, 1), generators([0, 1], "init"), first_scale=1.0, later_scale=1.0,
+                     first_bias=1.0, later_bias=1.0, device=CPU)  # fmt: skip
+    x = torch.randn(2, 8, 4, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match="per-member decay"):
+        train_minibatch_gd(model, x, x[..., 0], start_layer=0,
+                           rules=[LayerRule(1, 0.1, 8.0, torch.zeros(3))], steps=1, batch_size=4,
+                           generators=generators([0, 1], "b"))  # fmt: skip
 
 
 def test_reference_levels_are_ordered():

@@ -1,11 +1,11 @@
-"""TidyRows: one row per seed and metric, defaults < fixed < derived columns."""
+"""TidyRows: one row per seed and metric, defaults < fixed < derived columns; CandidateRows."""
 
 import math
 
 import pytest
 import torch
 
-from hdlearn.rows import TidyRows
+from hdlearn.rows import CandidateRows, TidyRows
 
 
 def test_rows_per_seed_with_defaults_fixed_and_derived_columns():
@@ -32,3 +32,17 @@ def test_one_value_per_seed_is_enforced():
     rows = TidyRows([0, 1], ["seed", "metric", "value"])
     with pytest.raises(ValueError):
         rows.add("loss", [1.0])
+
+
+def test_candidate_rows_keep_the_chosen_member_of_each_seed():
+    held = CandidateRows()
+    held.add("mse", torch.tensor([0.1, 0.2, 0.3, 0.4]), stage="s")  # members: 2 seeds x 2
+    held.add("norm", [1.0, 2.0, 3.0, 4.0])
+    record = TidyRows([7, 8], ["seed", "stage", "metric", "value"], stage="final")
+    held.keep(record, torch.tensor([1, 2]))
+    assert record.frame().to_dict("records") == [
+        {"seed": 7, "stage": "s", "metric": "mse", "value": pytest.approx(0.2)},
+        {"seed": 8, "stage": "s", "metric": "mse", "value": pytest.approx(0.3)},
+        {"seed": 7, "stage": "final", "metric": "norm", "value": 2.0},
+        {"seed": 8, "stage": "final", "metric": "norm", "value": 3.0},
+    ]

@@ -151,7 +151,7 @@ def test_changed_grid_value_reruns_only_dependent_cells(run, tmp_path):
     override = tmp_path / "override.yaml"
     override.write_text(
         "scales:\n  smoke:\n    depth:\n      hyper:\n"
-        "        stage2_epochs_coef: 1.5\n        two_layer_reg: 0.02\n"
+        "        stage2_epochs_coef: 1.5\n        two_layer_width_divisor: 10\n"
     )
     plan = _snakemake(run["dir"], "-n", "--configfile", str(override), "--quiet", "rules")
     counts = {}

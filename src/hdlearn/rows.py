@@ -46,3 +46,25 @@ class TidyRows:
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=self.columns)
+
+
+class CandidateRows:
+    """Measurements of an ensemble of candidates (several members per seed, e.g. one per
+    weight decay of a sweep), held until each seed's candidate is chosen.
+
+    ``add(metric, values, **fixed)`` takes a vector of one value per member, as
+    :meth:`TidyRows.add` does; ``keep(record, index)`` passes to ``record`` the values of the
+    members ``index`` (one per seed, in the seeds' order), so the rows are those the chosen
+    candidates would have written alone.
+    """
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, torch.Tensor, dict[str, Any]]] = []
+
+    def add(self, metric: str, values: torch.Tensor | Sequence[float], **fixed: Any) -> None:
+        values = values.detach() if isinstance(values, torch.Tensor) else torch.tensor(values)
+        self.entries.append((metric, values, fixed))
+
+    def keep(self, record: TidyRows, index: torch.Tensor) -> None:
+        for metric, values, fixed in self.entries:
+            record.add(metric, values[index.to(values.device)], **fixed)

@@ -36,6 +36,10 @@ class EnsembleMLP:
         """Number of weight layers ``L`` (a 3-layer net has two hidden layers)."""
         return len(self.weights)
 
+    def select(self, index: torch.Tensor) -> EnsembleMLP:
+        """The ensemble of the members ``index`` (a 1-D index tensor), in that order."""
+        return EnsembleMLP([w[index] for w in self.weights], [b[index] for b in self.biases])
+
     def preactivation(self, x: torch.Tensor, layer: int) -> torch.Tensor:
         """``W_l h_{l-1} + b_l`` for the 1-based hidden ``layer``; ``x`` is ``(E, n, p_0)``."""
         h = x

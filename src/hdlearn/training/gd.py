@@ -30,13 +30,28 @@ from hdlearn.models.ensemble import EnsembleMLP
 class LayerRule:
     """Update rule of weight ``layer`` (1-based): step ``eta``, divisor ``D``, decay ``lambda``.
 
-    ``decay`` is the absolute shrinkage per step (learning rate times regularisation).
+    ``decay`` is the absolute shrinkage per step (learning rate times regularisation): one
+    number for every member, or a tensor ``(E,)`` of one per member (an ensemble of copies of
+    a network trained with different weight decays, e.g. a sweep).
     """
 
     layer: int
     step: float
     divisor: float
-    decay: float
+    decay: float | torch.Tensor
+
+
+def _shrinkage(decay: float | torch.Tensor, weight: torch.Tensor) -> float | torch.Tensor | None:
+    """The factor ``1 - lambda`` that multiplies ``weight`` (``(E, ...)``) each step, shaped to
+    broadcast over each member's weight; ``None`` for no decay."""
+    if not isinstance(decay, torch.Tensor):
+        return 1.0 - decay if decay else None
+    if decay.shape != (weight.shape[0],):
+        raise ValueError(
+            f"a per-member decay has shape {tuple(decay.shape)}, not ({weight.shape[0]},)"
+        )
+    factor = (1.0 - decay.double()).to(weight.dtype).to(weight.device)
+    return factor.view(-1, *[1] * (weight.dim() - 1))
 
 
 def log_spaced_checkpoints(total_steps: int, count: int) -> list[int]:
@@ -91,6 +106,7 @@ def train_minibatch_gd(
     if on_checkpoint is not None and 0 in wanted:
         on_checkpoint(0)
     params = [model.weights[rule.layer - 1] for rule in rules]
+    shrinkage = [_shrinkage(rule.decay, weight) for rule, weight in zip(rules, params, strict=True)]
     for weight in params:
         weight.requires_grad_(True)
     n = inputs.shape[1]
@@ -102,9 +118,9 @@ def train_minibatch_gd(
             residual = out - gather_rows(labels, index)
             grads = torch.autograd.grad(0.5 * residual.square().sum(), params)
             with torch.no_grad():
-                for rule, weight, grad in zip(rules, params, grads, strict=True):
-                    if rule.decay:
-                        weight.mul_(1.0 - rule.decay)
+                for rule, weight, grad, shrink in zip(rules, params, grads, shrinkage, strict=True):
+                    if shrink is not None:
+                        weight.mul_(shrink)
                     weight.sub_(grad, alpha=rule.step / rule.divisor)
             if on_checkpoint is not None and step in wanted:
                 on_checkpoint(step)

@@ -22,8 +22,8 @@ _SCHEDULE = ("eps_init", "lr", "batch_fraction", "stage2_epochs_coef", "stage2_e
 HYPER_KEYS = {
     "krr": ("krr_lambda", "ridge_lambdas"),
     "two_layer": (
-        *_SCHEDULE, "two_layer_width_divisor", "two_layer_reg", "two_layer_ridge_lambda",
-        "ridge_lambdas",
+        *_SCHEDULE, "two_layer_width_divisor", "two_layer_reg", "two_layer_regs",
+        "two_layer_ridge_lambda", "ridge_lambdas",
     ),
     "three_layer_layerwise": (
         *_SCHEDULE, "stage1_epochs_coef", "p2", "layer2_lr_factor", "reg1", "reg2",
@@ -131,6 +131,8 @@ def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
             "hyper": {key: hyper[key] for key in HYPER_KEYS[learner]},
             **common,
         }
+        if learner == "two_layer" and hyper["two_layer_regs"]:  # a sweep replaces the fixed decay
+            del spec["hyper"]["two_layer_reg"]
         if learner == "krr":  # the kernel has no widths, steps or checkpoints (and needs a
             # validation set only to pick its penalty)
             unused = {"p1", "checkpoints"} | (set() if hyper["ridge_lambdas"] else {"val_samples"})
@@ -218,6 +220,7 @@ def cost(spec: Mapping[str, Any]) -> Cost:
     parts = 3 if spec["variant"] == "fresh_batches" else 1
     if learner == "two_layer":
         p = max(1, p1 // hyper["two_layer_width_divisor"])
+        members *= max(1, len(hyper["two_layer_regs"]))  # a copy per weight decay of a sweep
         return Cost(learner, 6.0 * members * epochs2 * n * p * d, 4.0 * members * n * max(d, p))
     p2 = hyper["p2"]
     data = 4.0 * members * n * p1 * parts
