@@ -426,11 +426,20 @@ def test_statements_build_numbers_from_the_config():
     assert f"like {kappa} ln d" in REGISTRY["DEPTH-7b"].statement
 
 
-def test_paper_scale_has_its_own_provenance_for_its_threshold_range():
-    """The paper scale overrides DEPTH-3's range, with its own provenance entry; the others
-    are the anchored block's (the validated config, tests/test_depth.py)."""
-    paper = CONFIG["scales"]["paper"]["depth"]["claims"]
-    assert paper["threshold_range"] != SETTINGS["threshold_range"]
-    assert paper["provenance"]["DEPTH-3"] != SETTINGS["provenance"]["DEPTH-3"]
-    others = {cid: entry for cid, entry in paper["provenance"].items() if cid != "DEPTH-3"}
-    assert others == {c: e for c, e in SETTINGS["provenance"].items() if c != "DEPTH-3"}
+def test_paper_scale_regions_are_centred_on_the_theory_and_exclude_the_kernel():
+    """The paper scale overrides the onset regions of DEPTH-3 and DEPTH-5e/5f with their own
+    provenance entries (every other entry is the anchored block's): each region is centred on
+    Thm 1's 1.5 and leaves out the kernel's own threshold at every d of the paper's sweep, so
+    a net that learns only where the kernel does falls outside."""
+    block = CONFIG["scales"]["paper"]["depth"]
+    paper = block["claims"]
+    overridden = {"threshold_range": ("DEPTH-3",), "overlap_kappa_range": ("DEPTH-5e", "DEPTH-5f")}
+    for key, cids in overridden.items():
+        low, high = paper[key]
+        assert paper[key] != SETTINGS[key]
+        assert (low + high) / 2 == pytest.approx(paper["slope_prediction"])
+        assert all(high < kernel_kappa(d) for d in block["sweep"]["d"])
+        assert all(paper["provenance"][c] != SETTINGS["provenance"][c] for c in cids)
+    changed = {c for cids in overridden.values() for c in cids}
+    others = {cid: entry for cid, entry in paper["provenance"].items() if cid not in changed}
+    assert others == {c: e for c, e in SETTINGS["provenance"].items() if c not in changed}
