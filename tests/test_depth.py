@@ -70,6 +70,10 @@ def test_overlap_w_of_random_and_aligned_weights():
     assert abs(depth.overlap_w(random, teacher).item() - math.sqrt(8 / 64)) < 0.01
     aligned = torch.randn(1, 50, 8, generator=torch.Generator().manual_seed(1)) @ teacher.directions
     assert abs(depth.overlap_w(aligned, teacher).item() - 1.0) < 1e-5
+    # a unit shrunk to exactly zero (weight decay on a dead unit) has no direction: left out
+    dead = torch.cat([random[:, :100], torch.zeros(1, 3, 64)], dim=1)
+    assert depth.overlap_w(dead, teacher).item() == depth.overlap_w(random[:, :100], teacher).item()
+    assert depth.overlap_w(torch.zeros(1, 3, 64), teacher).isnan().all()
 
 
 def test_overlap_h_matches_the_cosine_formula():

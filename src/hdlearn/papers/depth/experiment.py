@@ -103,10 +103,14 @@ def _mse(prediction: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 
 def overlap_w(first_layer: torch.Tensor, teacher: HierarchicalTarget) -> torch.Tensor:
-    """``M_W = sqrt(mean_i |W* w_i|^2 / |w_i|^2)`` per member; ``first_layer`` is ``(E, p, d)``."""
+    """``M_W = sqrt(mean_i |W* w_i|^2 / |w_i|^2)`` per member; ``first_layer`` is ``(E, p, d)``.
+
+    The mean runs over the units with ``w_i != 0``: a unit that weight decay has shrunk to
+    exactly zero (a dead ReLU unit gets no gradient, only the decay) has no direction, its
+    ratio is ``0/0``, and it is left out (NaN only when every unit is zero)."""
     projected = first_layer @ teacher.directions.transpose(1, 2)
     ratio = projected.square().sum(-1) / first_layer.square().sum(-1)
-    return ratio.mean(-1).sqrt()
+    return ratio.nanmean(-1).sqrt()
 
 
 def overlap_h(model: EnsembleMLP, x: torch.Tensor, teacher: HierarchicalTarget) -> torch.Tensor:
