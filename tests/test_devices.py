@@ -19,6 +19,8 @@ def test_cpu_determinism_sets_the_flag_without_importing_the_compiler():
         "assert torch.are_deterministic_algorithms_enabled()\n"
         "assert not torch.is_deterministic_algorithms_warn_only_enabled()\n"
         "assert 'torch._inductor.config' not in sys.modules\n"
+        "tiny = torch.tensor([1.0e-30])\n"
+        "assert (tiny * 1.0e-10).item() == 0.0  # a subnormal result is flushed to zero\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
