@@ -32,9 +32,9 @@ def configure_determinism(device: torch.device) -> None:
     operation on a subnormal costs up to a hundred times a normal one, and a value that small
     carries nothing a float32 sum can use. They arise where weight decay shrinks a dead ReLU
     unit (no gradient) geometrically to zero, e.g. the depth paper's 2-layer net at the
-    swept decay 0.1: its d = 32 cell ran 7x slower without the flush. Flushing changes no
-    number of a run that never meets a subnormal (the default run's other tables are
-    identical, see benchmarks/README.md).
+    swept decay 0.1 (``benchmarks/subnormal_flush.json``: the cell's time with and without
+    the flush). Flushing changes no number of a run that never meets a subnormal; where one
+    is met the unit is exactly zero a little sooner (see benchmarks/README.md).
     """
     if device.type == "cpu":
         torch._C._set_deterministic_algorithms(True, warn_only=False)
