@@ -379,9 +379,12 @@ def annotate_claims(
     fontsize: float = 6.5,
     detail: bool = False,
     fmt: str = ".2f",
+    anchor: tuple[float, float] | None = None,
 ) -> AnchoredText:
     """A small box in ``ax`` with the verdicts of the claims the panel illustrates; with
-    ``detail`` one :func:`claim_line` per claim (statistic, value, CI and verdict)."""
+    ``detail`` one :func:`claim_line` per claim (statistic, value, CI and verdict). With
+    ``anchor`` (axes coordinates) the box's ``loc`` corner sits at that point, e.g.
+    ``loc="lower left", anchor=(1.02, 0)`` beside the axes, clear of the data."""
     if detail:
         text = "\n".join(claim_line(claims, cid, fmt) for cid in claim_ids)
     else:
@@ -392,6 +395,7 @@ def annotate_claims(
         frameon=True,
         prop={"fontsize": fontsize, "color": "0.25"},
         borderpad=0.4,
+        **({} if anchor is None else {"bbox_to_anchor": anchor, "bbox_transform": ax.transAxes}),
     )
     box.patch.set(edgecolor="0.8", facecolor="white", alpha=0.85, boxstyle="round,pad=0.2")
     ax.add_artist(box)
