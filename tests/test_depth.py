@@ -187,20 +187,22 @@ def test_the_repo_preset_keeps_the_fixed_ridge(learner):
     assert "ridge_lambda" not in set(frame["metric"])
 
 
-def test_a_weight_decay_sweep_keeps_per_seed_the_run_of_its_chosen_decay():
-    """The 2-layer net's decay sweep (one ensemble of a copy per decay and seed) keeps, for
-    every seed, the decay of least validation error, and its rows are exactly (bit for bit on
-    the CPU) those of the one-decay sweep of that decay, whose rows are the fixed-decay run's:
-    the sweep is the fixed runs side by side."""
+@pytest.mark.parametrize("learner", list(grid.DECAY_SWEEPS))
+def test_a_weight_decay_sweep_keeps_per_seed_the_run_of_its_chosen_decay(learner):
+    """A network's decay sweep (one ensemble of a copy per decay and seed) keeps, for every
+    seed, the decay of least validation error, and its rows are exactly (bit for bit on the
+    CPU) those of the one-decay sweep of that decay, whose rows are the fixed-decay run's: the
+    sweep is the fixed runs side by side."""
     regs, seeds = [0.0, 0.1], [0, 1, 2]
+    sweep_key, fixed_key = grid.DECAY_SWEEPS[learner]
 
-    def two_layer(**hyper) -> tuple[dict, pd.DataFrame]:
+    def run(**hyper) -> tuple[dict, pd.DataFrame]:
         block = _block(seeds=seeds, hyper={**TINY, **hyper})
-        spec = _point(grid.expand(block, PRESETS)["sweep"], "two_layer", 16, 2.2)
+        spec = _point(grid.expand(block, PRESETS)["sweep"], learner, 16, 2.2)
         return spec, depth.run_cell(spec, CPU)
 
-    sweep, swept = two_layer(two_layer_regs=regs)
-    alone = {reg: two_layer(two_layer_regs=[reg])[1] for reg in regs}
+    sweep, swept = run(**{sweep_key: regs})
+    alone = {reg: run(**{sweep_key: [reg]})[1] for reg in regs}
     chosen = swept.query("metric == 'weight_decay'").set_index("seed")["value"]
     for seed in seeds:
         rows = {reg: frame[frame["seed"] == seed].reset_index(drop=True)
@@ -211,14 +213,17 @@ def test_a_weight_decay_sweep_keeps_per_seed_the_run_of_its_chosen_decay():
         mine = swept[swept["seed"] == seed].reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, rows[chosen[seed]])
     for reg in regs:
-        _, fixed = two_layer(two_layer_regs=[], two_layer_reg=reg)
+        _, fixed = run(**{sweep_key: [], fixed_key: reg})
         single = alone[reg]
         single = single[~((single["stage"] == "final")
                           & single["metric"].isin(["weight_decay", "val_mse"]))]  # fmt: skip
         pd.testing.assert_frame_equal(single.reset_index(drop=True), fixed)
-    fixed_spec, _ = two_layer(two_layer_regs=[])
+    fixed_spec, _ = run(**{sweep_key: []})
     assert grid.cost(sweep).work == len(regs) * grid.cost(fixed_spec).work
-    assert "two_layer_reg" not in sweep["hyper"]  # the sweep replaces the fixed decay
+    # the 2-layer candidates share one ensemble, the 3-layer ones train one after the other
+    copies = len(regs) if learner == "two_layer" else 1
+    assert grid.cost(sweep).bytes == copies * grid.cost(fixed_spec).bytes
+    assert fixed_key not in sweep["hyper"]  # the sweep replaces the fixed decay
 
 
 def test_a_per_member_decay_must_have_one_value_per_member():

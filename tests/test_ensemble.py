@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from hdlearn.models import init_mlp
+from hdlearn.models.ensemble import EnsembleMLP
 from hdlearn.seeding import generators
 from hdlearn.training import (
     LayerRule,
@@ -58,6 +59,21 @@ def test_member_in_ensemble_equals_member_alone(single_thread):
         alone = _train([seed])
         for w_all, w_one in zip(together, alone, strict=True):
             assert torch.equal(w_all[e], w_one[0])
+
+
+def test_concatenated_ensembles_select_back_their_members():
+    def model(seeds):
+        return init_mlp((3, 4, 1), generators(seeds, "init"), first_scale=1.0, later_scale=0.2,
+                        first_bias=1.0, later_bias=0.2, device=CPU)  # fmt: skip
+
+    a, b = model([0, 1]), model([2])
+    joined = EnsembleMLP.concatenated([a, b])
+    assert joined.members == 3
+    x = torch.randn(3, 5, 3, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(joined(x)[2:], b(x[2:]))
+    back = joined.select(torch.tensor([0, 1]))
+    for got, want in zip(back.weights + back.biases, a.weights + a.biases, strict=True):
+        assert torch.equal(got, want)
 
 
 def test_members_differ_and_training_moves_weights():

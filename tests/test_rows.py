@@ -46,3 +46,18 @@ def test_candidate_rows_keep_the_chosen_member_of_each_seed():
         {"seed": 7, "stage": "final", "metric": "norm", "value": 2.0},
         {"seed": 8, "stage": "final", "metric": "norm", "value": 3.0},
     ]
+
+
+def test_candidate_runs_concatenate_member_wise_and_must_match():
+    """Two runs of one procedure (e.g. one per weight decay) join as one ensemble of their
+    members, in order; runs that measured differently cannot be joined."""
+    first, second = CandidateRows(), CandidateRows()
+    for part, offset in ((first, 0.0), (second, 10.0)):
+        part.add("mse", torch.tensor([1.0, 2.0]) + offset, stage="s")
+    record = TidyRows([7, 8], ["seed", "stage", "metric", "value"], stage="final")
+    CandidateRows.concatenated([first, second]).keep(record, torch.tensor([2, 1]))
+    assert record.frame()["value"].tolist() == [11.0, 2.0]
+    other = CandidateRows()
+    other.add("mse", torch.tensor([1.0, 2.0]), stage="t")
+    with pytest.raises(ValueError, match="measured differently"):
+        CandidateRows.concatenated([first, other])

@@ -65,6 +65,19 @@ class CandidateRows:
         values = values.detach() if isinstance(values, torch.Tensor) else torch.tensor(values)
         self.entries.append((metric, values, fixed))
 
+    @staticmethod
+    def concatenated(parts: Sequence[CandidateRows]) -> CandidateRows:
+        """The candidates of ``parts`` as one ensemble, members in that order: ``parts`` are
+        runs of one procedure (the same measurements in the same order), e.g. one per weight
+        decay, each trained alone to bound the memory."""
+        joined = CandidateRows()
+        for entries in zip(*(part.entries for part in parts), strict=True):
+            (metric, _, fixed), *_ = entries
+            if any(e[0] != metric or e[2] != fixed for e in entries):
+                raise ValueError(f"candidate runs measured differently: {metric!r} {fixed}")
+            joined.add(metric, torch.cat([e[1] for e in entries]), **fixed)
+        return joined
+
     def keep(self, record: TidyRows, index: torch.Tensor) -> None:
         for metric, values, fixed in self.entries:
             record.add(metric, values[index.to(values.device)], **fixed)

@@ -36,6 +36,14 @@ class EnsembleMLP:
         """Number of weight layers ``L`` (a 3-layer net has two hidden layers)."""
         return len(self.weights)
 
+    @staticmethod
+    def concatenated(models: Sequence[EnsembleMLP]) -> EnsembleMLP:
+        """One ensemble of the members of ``models`` (same shapes), in that order."""
+        return EnsembleMLP(
+            [torch.cat(ws) for ws in zip(*(m.weights for m in models), strict=True)],
+            [torch.cat(bs) for bs in zip(*(m.biases for m in models), strict=True)],
+        )
+
     def select(self, index: torch.Tensor) -> EnsembleMLP:
         """The ensemble of the members ``index`` (a 1-D index tensor), in that order."""
         return EnsembleMLP([w[index] for w in self.weights], [b[index] for b in self.biases])

@@ -19,13 +19,16 @@ the penalty of the kernel and of the 2-layer and layer-wise readouts is picked p
 and seed on the validation set (fresh samples, never the test set) among the grid and the zero
 predictor, as the paper's App. F.4 sweeps "the regularization strengths ... for every value of
 kappa" (its grid is not given; ours is the config's). The chosen penalty is recorded
-(``ridge_lambda``). Weight decays (``two_layer_regs``): empty, the 2-layer net keeps its fixed
-``two_layer_reg``; a grid, it is trained once per decay of the grid (one ensemble) and each seed
-keeps the decay of least validation error (recorded as ``weight_decay``), so the shallow
-baseline gets the paper's tuning too. The 3-layer nets' weight decays and the joint net's
-readout, which is trained by GD, keep their fixed values: sweeping them would multiply the
-cost of the pipeline's most expensive cells by the grid's size (the 2-layer net's sweep costs
-its grid's size times the 2-layer net, a few per cent of the depth run).
+(``ridge_lambda``). Weight decays (``two_layer_regs`` for the 2-layer net's, ``three_layer_regs``
+for the second layer's of both 3-layer nets, ``reg2`` and ``joint_reg2``): empty, the fixed
+value; a grid, the net is trained once per decay of the grid (one ensemble) and each seed keeps
+the decay of least validation error (recorded as ``weight_decay``). Which layer's decay the
+3-layer sweep tunes is ours (the paper tunes "the regularization strengths for the different
+layers" without a grid): ``W2``'s, the one the authors' code sets for joint training; the
+first layer's and the readout's stay fixed, and the joint net's readout, trained by GD, has no
+ridge. A sweep costs its grid's size times the net: the 2-layer one a few per cent of the depth
+run; the 3-layer one would multiply its largest cells, so preset ``tuned`` (smoke, default)
+leaves it out and preset ``paper`` has it.
 * ``two_layer``: ``w2 . relu(W1 x + b1)`` with width ``p = floor(p1 / divisor)``; ``W1`` by
   mini-batch GD for ``T2`` epochs (step ``lr sqrt(p)/eps_init``, weight decay
   ``lr two_layer_reg``), then ``w2`` by ridge.
@@ -58,7 +61,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -313,7 +316,7 @@ class _Context:
         is chosen."""
 
         def copied(t: torch.Tensor) -> torch.Tensor:
-            return t.repeat_interleave(copies, dim=0)
+            return t if copies == 1 else t.repeat_interleave(copies, dim=0)
 
         teacher = dataclasses.replace(
             self.teacher,
@@ -358,6 +361,16 @@ def _fit_readout(ctx: _Context, model: EnsembleMLP, x: torch.Tensor, y: torch.Te
 
 
 def _train_layerwise(ctx: _Context) -> EnsembleMLP:
+    """The layer-wise net with the fixed second-layer decay ``reg2``, or the best of the
+    ``three_layer_regs`` sweep per seed (:func:`_best_decay`)."""
+    if ctx.hyper["three_layer_regs"]:
+        return _best_decay(ctx, ctx.hyper["three_layer_regs"], _layerwise, one_ensemble=False)
+    return _layerwise(ctx, ctx.hyper["reg2"])
+
+
+def _layerwise(ctx: _Context, reg2: float | torch.Tensor) -> EnsembleMLP:
+    """Stages 1-3 (module docstring); stage 2's weight decay ``f2 lr reg2 / d^1.5`` (``reg2``
+    one number, or one per member)."""
     h, eps = ctx.hyper, ctx.hyper["eps_init"]
     p1, p2 = ctx.spec["p1"], h["p2"]
     model = _three_layer_init(ctx)
@@ -370,7 +383,7 @@ def _train_layerwise(ctx: _Context) -> EnsembleMLP:
         redraw_layer(model, 2, eps, ctx.gens("reinit", 2))
     f2 = h["layer2_lr_factor"] * h["lr"]
     stage2 = LayerRule(
-        2, f2 * math.sqrt(p2) / (eps * p1), ctx.late_divisor(), f2 * h["reg2"] / ctx.d**1.5
+        2, f2 * math.sqrt(p2) / (eps * p1), ctx.late_divisor(), f2 * reg2 / ctx.d**1.5
     )
     with torch.no_grad():
         features = model.hidden(x2, 1)  # layer 1 is frozen from here on
@@ -383,6 +396,16 @@ def _train_layerwise(ctx: _Context) -> EnsembleMLP:
 
 
 def _train_joint(ctx: _Context) -> EnsembleMLP:
+    """The jointly trained net with the fixed second-layer decay ``joint_reg2``, or the best of
+    the ``three_layer_regs`` sweep per seed (:func:`_best_decay`)."""
+    if ctx.hyper["three_layer_regs"]:
+        return _best_decay(ctx, ctx.hyper["three_layer_regs"], _joint, one_ensemble=False)
+    return _joint(ctx, ctx.hyper["joint_reg2"])
+
+
+def _joint(ctx: _Context, reg2: float | torch.Tensor) -> EnsembleMLP:
+    """All three layers for ``T2`` epochs; ``W2``'s weight decay ``c reg2 / d^1.5`` (``reg2``
+    one number, or one per member)."""
     h, eps = ctx.hyper, ctx.hyper["eps_init"]
     p1, p2 = ctx.spec["p1"], h["p2"]
     model = _three_layer_init(ctx)
@@ -391,7 +414,7 @@ def _train_joint(ctx: _Context) -> EnsembleMLP:
     late = ctx.late_divisor()
     rules = [
         LayerRule(1, c * math.sqrt(p1) / eps**2, ctx.batch, c * h["joint_reg1"]),
-        LayerRule(2, c * math.sqrt(p2) / (eps * p1), late, c * h["joint_reg2"] / ctx.d**1.5),
+        LayerRule(2, c * math.sqrt(p2) / (eps * p1), late, c * reg2 / ctx.d**1.5),
         LayerRule(3, c / (eps * p2), late, c * h["joint_reg3"]),
     ]
     ctx.run(model, "joint", x, y, x, y, 0, rules, ctx.steps(ctx.stage2_epochs()), 0.0)
@@ -399,34 +422,58 @@ def _train_joint(ctx: _Context) -> EnsembleMLP:
 
 
 def _train_two_layer(ctx: _Context) -> EnsembleMLP:
-    """The 2-layer net with the fixed weight decay ``two_layer_reg``, or, when the protocol has
-    ``two_layer_regs`` (the paper's per-kappa sweep of every regularisation, App. F.4), trained
-    once per weight decay of that grid, all as one ensemble (:meth:`_Context.candidates`): each
-    seed keeps the decay whose net, readout fitted as always, has the least validation error
-    (ties: the grid's first), recorded as ``weight_decay`` beside that error (``val_mse``, stage
+    """The 2-layer net with the fixed weight decay ``two_layer_reg``, or the best of the
+    ``two_layer_regs`` sweep per seed (:func:`_best_decay`)."""
+    if ctx.hyper["two_layer_regs"]:
+        return _best_decay(ctx, ctx.hyper["two_layer_regs"], _two_layer, one_ensemble=True)
+    return _two_layer(ctx, ctx.hyper["two_layer_reg"])
+
+
+def _best_decay(
+    ctx: _Context,
+    regs: list[float],
+    train: Callable[[_Context, torch.Tensor], EnsembleMLP],
+    *,
+    one_ensemble: bool,
+) -> EnsembleMLP:
+    """The paper's per-kappa sweep of a weight decay (App. F.4 sweeps every regularisation):
+    ``train`` once per decay of ``regs``, with one decay per member, either all candidates as
+    one ensemble (:meth:`_Context.candidates`; the small 2-layer net) or one ensemble per
+    decay (the 3-layer nets, whose data and features per member are the run's largest arrays:
+    the memory of the fixed run, the same rows, since members never interact); each seed keeps
+    the decay whose net, readout fitted as always, has the least validation error (ties: the
+    grid's first), recorded as ``weight_decay`` beside that error (``val_mse``, stage
     ``final``); every other row is the chosen net's."""
-    h = ctx.hyper
-    regs = list(h["two_layer_regs"])
-    if not regs:
-        return _two_layer(ctx, h["lr"] * h["two_layer_reg"])
-    seeds = len(ctx.spec["seeds"])
-    wide = ctx.candidates(len(regs))
-    grid_decays = torch.tensor(regs, dtype=torch.float64)
-    model = _two_layer(wide, h["lr"] * grid_decays.repeat(seeds))
-    with torch.no_grad():
-        errors = _mse(model(wide.x_val), wide.y_val).view(seeds, len(regs))
+    seeds, k = len(ctx.spec["seeds"]), len(regs)
+    grid_decays = torch.tensor(list(regs), dtype=torch.float64)
+    if one_ensemble:  # member e k + j is seed e's candidate j
+        wide = ctx.candidates(k)
+        model, rows = train(wide, grid_decays.repeat(seeds)), wide.record
+        with torch.no_grad():
+            errors = _mse(model(wide.x_val), wide.y_val).view(seeds, k)
+        member = torch.arange(seeds)[:, None] * k + torch.arange(k)
+    else:  # member j seeds + e is seed e's candidate j
+        runs = [ctx.candidates(1) for _ in regs]
+        models = [
+            train(run, decay.repeat(seeds)) for run, decay in zip(runs, grid_decays, strict=True)
+        ]
+        with torch.no_grad():
+            errors = torch.stack([_mse(m(ctx.x_val), ctx.y_val) for m in models], dim=1)
+        model = EnsembleMLP.concatenated(models)
+        rows = CandidateRows.concatenated([run.record for run in runs])
+        member = torch.arange(seeds)[:, None] + torch.arange(k) * seeds
     errors = errors.cpu()
     pick = errors.argmin(dim=1)
-    index = torch.arange(seeds) * len(regs) + pick
-    wide.record.keep(ctx.record, index)
+    index = member[torch.arange(seeds), pick]
+    rows.keep(ctx.record, index)
     ctx.record.add("weight_decay", grid_decays[pick])
     ctx.record.add("val_mse", errors[torch.arange(seeds), pick])
     return model.select(index.to(model.weights[0].device))
 
 
-def _two_layer(ctx: _Context, decay: float | torch.Tensor) -> EnsembleMLP:
-    """``w2 . relu(W1 x + b1)``: ``W1`` by mini-batch GD with weight decay ``decay`` (times the
-    step: one number, or one per member), then the readout by ridge (:func:`_fit_readout`)."""
+def _two_layer(ctx: _Context, reg: float | torch.Tensor) -> EnsembleMLP:
+    """``w2 . relu(W1 x + b1)``: ``W1`` by mini-batch GD with weight decay ``lr reg`` (``reg``
+    one number, or one per member), then the readout by ridge (:func:`_fit_readout`)."""
     h, eps = ctx.hyper, ctx.hyper["eps_init"]
     width = max(1, ctx.spec["p1"] // h["two_layer_width_divisor"])
     model = init_mlp(
@@ -439,7 +486,7 @@ def _two_layer(ctx: _Context, decay: float | torch.Tensor) -> EnsembleMLP:
         device=ctx.x_val.device,
     )
     x, y = ctx.train[0]
-    rule = LayerRule(1, h["lr"] * math.sqrt(width) / eps, ctx.batch, decay)
+    rule = LayerRule(1, h["lr"] * math.sqrt(width) / eps, ctx.batch, h["lr"] * reg)
     ctx.run(model, "two_layer", x, y, x, y, 0, [rule], ctx.steps(ctx.stage2_epochs()), 0.0)
     _fit_readout(ctx, model, x, y, h["two_layer_ridge_lambda"])
     return model

@@ -27,13 +27,19 @@ HYPER_KEYS = {
     ),
     "three_layer_layerwise": (
         *_SCHEDULE, "stage1_epochs_coef", "p2", "layer2_lr_factor", "reg1", "reg2",
-        "ridge_lambda", "ridge_lambdas", "gradient_normalisation",
+        "three_layer_regs", "ridge_lambda", "ridge_lambdas", "gradient_normalisation",
     ),
     "three_layer_joint": (
         *_SCHEDULE, "p2", "joint_prefactor", "joint_reg1", "joint_reg2", "joint_reg3",
-        "gradient_normalisation",
+        "three_layer_regs", "gradient_normalisation",
     ),
 }  # fmt: skip
+#: Each network's swept weight-decay grid and the fixed decay a non-empty grid replaces.
+DECAY_SWEEPS = {
+    "two_layer": ("two_layer_regs", "two_layer_reg"),
+    "three_layer_layerwise": ("three_layer_regs", "reg2"),
+    "three_layer_joint": ("three_layer_regs", "joint_reg2"),
+}
 
 
 def first_width(d: int, width_kappa: float, width_exponent: float) -> int:
@@ -131,8 +137,9 @@ def expand(depth: Mapping[str, Any], presets: Mapping[str, Any]) -> dict[str, di
             "hyper": {key: hyper[key] for key in HYPER_KEYS[learner]},
             **common,
         }
-        if learner == "two_layer" and hyper["two_layer_regs"]:  # a sweep replaces the fixed decay
-            del spec["hyper"]["two_layer_reg"]
+        sweep, fixed = DECAY_SWEEPS.get(learner, (None, None))
+        if sweep and hyper[sweep]:  # a sweep replaces the fixed decay
+            del spec["hyper"][fixed]
         if learner == "krr":  # the kernel has no widths, steps or checkpoints (and needs a
             # validation set only to pick its penalty)
             unused = {"p1", "checkpoints"} | (set() if hyper["ridge_lambdas"] else {"val_samples"})
@@ -217,15 +224,18 @@ def cost(spec: Mapping[str, Any]) -> Cost:
         return Cost(learner, members * (n * p * p + p**3 / 3 + fits * p * p), 4.0 * n * p)
     epochs2 = math.floor(hyper["stage2_epochs_coef"] * d ** hyper["stage2_epochs_exponent"])
     p1 = spec["p1"]
+    # a sweep trains a copy per weight decay: the 2-layer net's all in one ensemble, the
+    # 3-layer nets' one after the other (the work of all, the memory of one)
+    copies = max(1, len(hyper[DECAY_SWEEPS[learner][0]]))
     parts = 3 if spec["variant"] == "fresh_batches" else 1
     if learner == "two_layer":
         p = max(1, p1 // hyper["two_layer_width_divisor"])
-        members *= max(1, len(hyper["two_layer_regs"]))  # a copy per weight decay of a sweep
+        members *= copies
         return Cost(learner, 6.0 * members * epochs2 * n * p * d, 4.0 * members * n * max(d, p))
     p2 = hyper["p2"]
     data = 4.0 * members * n * p1 * parts
     if learner == "three_layer_layerwise":
         epochs1 = int(hyper["stage1_epochs_coef"] * math.log(d))
         work = epochs1 * n * (p1 * d + p1 * p2) + epochs2 * n * p1 * p2
-        return Cost(learner, 6.0 * members * work, data)
-    return Cost(learner, 6.0 * members * epochs2 * n * (p1 * d + p1 * p2), data)
+        return Cost(learner, 6.0 * copies * members * work, data)
+    return Cost(learner, 6.0 * copies * members * epochs2 * n * (p1 * d + p1 * p2), data)
