@@ -23,6 +23,9 @@ from hdlearn.papers.tensor import grid as tensor_grid
 from hdlearn.seeding import generators
 from hdlearn.sizes import generic_rank, rank_of, tensor_dimension
 from hdlearn.targets.cubic import (
+    ACTIVATIONS,
+    activate,
+    activate_with_slope,
     committee_labels,
     cubic_variance,
     linear_fraction,
@@ -37,8 +40,11 @@ from hdlearn.training.sphere import (
     init_student,
     population_loss,
     relative_error,
+    sample_gradients,
     student_predict,
     train_population_student,
+    train_sample_student,
+    unit_rows,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,6 +159,55 @@ def test_population_loss_is_the_relative_test_error():
     f = student_predict(x, u, c / math.sqrt(r), "he3")
     mc = ((f - y).square().mean() / cubic_variance(w, "he3")).item()
     assert mc == pytest.approx(population_loss(u, c, w, 3).item(), rel=0.03)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_activation_with_slope_is_the_activation_and_its_derivative(activation):
+    z = torch.linspace(-3, 3, 61, dtype=torch.float64).requires_grad_(True)
+    (expected_slope,) = torch.autograd.grad(activate(z, activation).sum(), z)
+    value, slope = activate_with_slope(z.detach(), activation)
+    torch.testing.assert_close(value, activate(z.detach(), activation), rtol=0, atol=1e-12)
+    torch.testing.assert_close(slope, expected_slope, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["he3", "he2"])
+@pytest.mark.parametrize("chunk", [7, 2**19])
+def test_sample_gradients_pulled_back_are_autograds_in_every_block_size(
+    activation, chunk, monkeypatch
+):
+    """The written-out gradient of sum_e mean_n (f_e - y_e)^2 w.r.t. the unit directions,
+    pulled back through u/|u| as the trainer does, and w.r.t. c equals autograd's gradient of
+    the loss in u and c, in one block or in blocks of one to a few samples (E m = 6)."""
+    monkeypatch.setattr("hdlearn.training.sphere.CHUNK_ELEMENTS", chunk)
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(2, 50, 5, generator=gen, dtype=torch.float64)
+    y = torch.randn(2, 50, generator=gen, dtype=torch.float64)
+    u, c = init_student(3, 5, 0.7, generators([1, 2], "u"), CPU, random_signs=True)
+    u = (u * torch.linspace(0.5, 2.0, 3, dtype=torch.float64)[:, None]).requires_grad_(True)
+    loss = (student_predict(x, u, c.requires_grad_(True), activation) - y).square().mean(-1)
+    expected = torch.autograd.grad(loss.sum(), [u, c])
+    units = unit_rows(u)
+    grad_units, grad_c = sample_gradients(x, y, units.detach(), c.detach(), activation)
+    (grad_u,) = torch.autograd.grad(units, u, grad_units)
+    for got, want in zip([grad_u, grad_c], expected, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-14)
+
+
+def test_sample_student_fits_a_teacher_it_contains():
+    """Full-batch Adam on n >> m d samples recovers a 2-unit He3 teacher (test error and
+    overlaps), members independent of each other."""
+    seeds, d, r = [0, 1], 6, 2
+    w = sphere_weights(r, d, generators(seeds, "w"), CPU)
+    x = torch.randn(2, 2000, d, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    y = committee_labels(x, w, "he3")
+    u, c = init_student(r, d, 0.5 / math.sqrt(r), generators(seeds, "u"), CPU, random_signs=True)
+    u, c = train_sample_student(x, y, u, c, activation="he3", steps=600, lr=0.02)
+    assert relative_error(student_predict(x, u, c, "he3"), y).max().item() < 1e-3
+    assert weight_overlaps(u, w).min().item() > 0.99
+    alone = train_sample_student(x[:1], y[:1], *init_student(
+        r, d, 0.5 / math.sqrt(r), generators(seeds[:1], "u"), CPU, random_signs=True
+    ), activation="he3", steps=600, lr=0.02)  # fmt: skip
+    torch.testing.assert_close(alone[0], u[:1])
 
 
 def test_population_gd_recovers_a_small_teacher():

@@ -8,7 +8,11 @@ trains them independently in one tensor op).
 
 * **Finite samples** (:func:`train_sample_student`): full-batch Adam on the mean squared error.
   ``sigma`` is applied to ``<u_j/|u_j|, x>``, so the gradient w.r.t. ``u_j`` is tangent to
-  the sphere; after each step ``u_j`` is renormalised to unit norm.
+  the sphere; after each step ``u_j`` is renormalised to unit norm. The gradient w.r.t. the
+  unit directions and ``c`` is written out (:func:`sample_gradients`) and summed over the
+  samples a cache-sized block at a time: the ``(E, n, m)`` pre-activations never exist at once,
+  which makes a step several times faster than autograd's passes over them on the CPU
+  (``benchmarks/student_step.json``); the float summation order differs from autograd's.
 * **Population loss in Gram form** (:func:`train_population_student`, "gradient-descent tensor
   decomposition"). For unit ``u_j, w_i`` and a teacher ``y = sum_i He_k(<w_i,x>)/sqrt(k! r)``
   with ``c_j`` on the same scale (student ``sum_j c_j He_k(<u_j,x>)/sqrt(k! r)``),
@@ -27,7 +31,11 @@ from collections.abc import Sequence
 
 import torch
 
-from hdlearn.targets.cubic import activate, activation_degree
+from hdlearn.targets.cubic import activate, activate_with_slope, activation_degree
+
+#: On the CPU a full-batch pass takes ``CHUNK_ELEMENTS // (E m)`` samples at a time, so each
+#: ``(E, rows, m)`` intermediate (2 MiB in float32) stays in cache; elsewhere all at once.
+CHUNK_ELEMENTS = 2**19
 
 
 def unit_rows(u: torch.Tensor) -> torch.Tensor:
@@ -71,6 +79,32 @@ def relative_error(prediction: torch.Tensor, labels: torch.Tensor) -> torch.Tens
     return (prediction - labels).square().mean(-1) / labels.var(dim=-1)
 
 
+def sample_gradients(
+    x: torch.Tensor, y: torch.Tensor, units: torch.Tensor, c: torch.Tensor, activation: str
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gradients of ``L = sum_e mean_n (f_e(x_n) - y_en)^2`` w.r.t. the unit directions
+    ``units`` (``(E, m, d)``, ``f`` as :func:`student_predict` with ``u = units``) and ``c``:
+    with ``z = x units^T``, residual ``res = f - y`` and ``s = sqrt(k!)``,
+
+        dL/dc_j = (2/n) sum_n res_n sigma(z_nj) / s,
+        dL/dunits_j = (2/n) sum_n res_n c_j sigma'(z_nj) x_n / s,
+
+    summed over blocks of samples (:data:`CHUNK_ELEMENTS`)."""
+    n, m = x.shape[-2], units.shape[-2]
+    rows = max(1, CHUNK_ELEMENTS // (x.shape[0] * m)) if x.device.type == "cpu" else n
+    scale = 1 / math.sqrt(math.factorial(activation_degree(activation)))
+    grad_units, grad_c = torch.zeros_like(units), torch.zeros_like(c)
+    weights = c[..., None, :]
+    for start in range(0, n, rows):
+        block = x[..., start : start + rows, :]
+        value, slope = activate_with_slope(block @ units.transpose(-1, -2), activation)
+        residual = (value @ weights.transpose(-1, -2)).squeeze(-1).mul_(scale)
+        residual.sub_(y[..., start : start + rows]).mul_(2 * scale / n)
+        grad_c += (residual[..., None, :] @ value).squeeze(-2)
+        grad_units.baddbmm_(slope.mul_(weights).mul_(residual[..., None]).transpose(-1, -2), block)
+    return grad_units, grad_c
+
+
 def train_sample_student(
     x: torch.Tensor,
     y: torch.Tensor,
@@ -83,14 +117,16 @@ def train_sample_student(
     betas: tuple[float, float] = (0.9, 0.999),
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Full-batch Adam on ``sum_e mean_n (f_e - y_e)^2`` with neurons renormalised after
-    each step. ``x`` is ``(E, n, d)``, ``y`` ``(E, n)``; returns the trained ``(U, c)``."""
+    each step. ``x`` is ``(E, n, d)``, ``y`` ``(E, n)``; returns the trained ``(U, c)``. The
+    gradient w.r.t. ``u`` is :func:`sample_gradients`' w.r.t. ``u/|u|`` pulled back through
+    the normalisation by autograd."""
     u = u.to(x.dtype).clone().requires_grad_(True)
-    c = c.to(x.dtype).clone().requires_grad_(True)
+    c = c.to(x.dtype).clone()
     opt = torch.optim.Adam([u, c], lr=lr, betas=betas)
     for _ in range(steps):
-        opt.zero_grad(set_to_none=True)
-        loss = (student_predict(x, u, c, activation) - y).square().mean(-1).sum()
-        loss.backward()
+        units = unit_rows(u)
+        grad_units, c.grad = sample_gradients(x, y, units.detach(), c, activation)
+        (u.grad,) = torch.autograd.grad(units, u, grad_units)
         opt.step()
         with torch.no_grad():
             u.copy_(unit_rows(u))
