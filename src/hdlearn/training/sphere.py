@@ -34,7 +34,9 @@ import torch
 from hdlearn.targets.cubic import activate, activate_with_slope, activation_degree
 
 #: On the CPU a full-batch pass takes ``CHUNK_ELEMENTS // (E m)`` samples at a time, so each
-#: ``(E, rows, m)`` intermediate (2 MiB in float32) stays in cache; elsewhere all at once.
+#: ``(E, rows, m)`` intermediate (2 MiB in float32) stays in cache; elsewhere all at once. The
+#: blocks depend on the ensemble's size, so a member's last bits may too (as a batched
+#: matmul's may: a member trained alone matches its ensemble up to rounding, tested).
 CHUNK_ELEMENTS = 2**19
 
 
