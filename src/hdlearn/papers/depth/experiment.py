@@ -21,14 +21,15 @@ predictor, as the paper's App. F.4 sweeps "the regularization strengths ... for 
 kappa" (its grid is not given; ours is the config's). The chosen penalty is recorded
 (``ridge_lambda``). Weight decays (``two_layer_regs`` for the 2-layer net's, ``three_layer_regs``
 for the second layer's of both 3-layer nets, ``reg2`` and ``joint_reg2``): empty, the fixed
-value; a grid, the net is trained once per decay of the grid (one ensemble) and each seed keeps
-the decay of least validation error (recorded as ``weight_decay``). Which layer's decay the
-3-layer sweep tunes is ours (the paper tunes "the regularization strengths for the different
-layers" without a grid): ``W2``'s, the one the authors' code sets for joint training; the
-first layer's and the readout's stay fixed, and the joint net's readout, trained by GD, has no
-ridge. A sweep costs its grid's size times the net: the 2-layer one a few per cent of the depth
-run; the 3-layer one would multiply its largest cells, so preset ``tuned`` (smoke, default)
-leaves it out and preset ``paper`` has it.
+value; a grid, the net is trained once per decay of the grid (the 2-layer candidates as one
+ensemble, the 3-layer ones one ensemble per decay, to keep the fixed run's memory) and each
+seed keeps the decay of least validation error (recorded as ``weight_decay``). Which layer's
+decay the 3-layer sweep tunes is ours (the paper tunes "the regularization strengths for the
+different layers" without a grid): ``W2``'s, the one the authors' code sets for joint
+training; the first layer's and the readout's stay fixed, and the joint net's readout, trained
+by GD, has no ridge. A sweep costs its grid's size times the net: the 2-layer one a few per
+cent of the depth run; the 3-layer one would multiply its largest cells, so preset ``tuned``
+(smoke, default) leaves it out and preset ``paper`` has it.
 * ``two_layer``: ``w2 . relu(W1 x + b1)`` with width ``p = floor(p1 / divisor)``; ``W1`` by
   mini-batch GD for ``T2`` epochs (step ``lr sqrt(p)/eps_init``, weight decay
   ``lr two_layer_reg``), then ``w2`` by ridge.
@@ -227,12 +228,14 @@ def _run_point(spec: Mapping[str, Any], device: torch.device) -> pd.DataFrame:
         return record.frame()
 
     context = _Context(spec, teacher, n, train, x_val, y_val, record)
-    trainer = {
-        "two_layer": _train_two_layer,
-        "three_layer_layerwise": _train_layerwise,
-        "three_layer_joint": _train_joint,
+    # each network's trainer, and whether its decay candidates share one ensemble (the small
+    # 2-layer net) or train one ensemble per decay (the 3-layer nets: the fixed run's memory)
+    trainer, one_ensemble = {
+        "two_layer": (_two_layer, True),
+        "three_layer_layerwise": (_layerwise, False),
+        "three_layer_joint": (_joint, False),
     }[spec["learner"]]
-    model = trainer(context)
+    model = _with_decay(context, trainer, one_ensemble=one_ensemble)
     record.add("test_mse", _mse(model(x_test), y_test))
     record.add("overlap_W", overlap_w(model.weights[0], teacher))
     if model.depth == 3:
@@ -360,14 +363,6 @@ def _fit_readout(ctx: _Context, model: EnsembleMLP, x: torch.Tensor, y: torch.Te
     ctx.record.add("ridge_lambda", chosen)
 
 
-def _train_layerwise(ctx: _Context) -> EnsembleMLP:
-    """The layer-wise net with the fixed second-layer decay ``reg2``, or the best of the
-    ``three_layer_regs`` sweep per seed (:func:`_best_decay`)."""
-    if ctx.hyper["three_layer_regs"]:
-        return _best_decay(ctx, ctx.hyper["three_layer_regs"], _layerwise, one_ensemble=False)
-    return _layerwise(ctx, ctx.hyper["reg2"])
-
-
 def _layerwise(ctx: _Context, reg2: float | torch.Tensor) -> EnsembleMLP:
     """Stages 1-3 (module docstring); stage 2's weight decay ``f2 lr reg2 / d^1.5`` (``reg2``
     one number, or one per member)."""
@@ -395,14 +390,6 @@ def _layerwise(ctx: _Context, reg2: float | torch.Tensor) -> EnsembleMLP:
     return model
 
 
-def _train_joint(ctx: _Context) -> EnsembleMLP:
-    """The jointly trained net with the fixed second-layer decay ``joint_reg2``, or the best of
-    the ``three_layer_regs`` sweep per seed (:func:`_best_decay`)."""
-    if ctx.hyper["three_layer_regs"]:
-        return _best_decay(ctx, ctx.hyper["three_layer_regs"], _joint, one_ensemble=False)
-    return _joint(ctx, ctx.hyper["joint_reg2"])
-
-
 def _joint(ctx: _Context, reg2: float | torch.Tensor) -> EnsembleMLP:
     """All three layers for ``T2`` epochs; ``W2``'s weight decay ``c reg2 / d^1.5`` (``reg2``
     one number, or one per member)."""
@@ -421,12 +408,19 @@ def _joint(ctx: _Context, reg2: float | torch.Tensor) -> EnsembleMLP:
     return model
 
 
-def _train_two_layer(ctx: _Context) -> EnsembleMLP:
-    """The 2-layer net with the fixed weight decay ``two_layer_reg``, or the best of the
-    ``two_layer_regs`` sweep per seed (:func:`_best_decay`)."""
-    if ctx.hyper["two_layer_regs"]:
-        return _best_decay(ctx, ctx.hyper["two_layer_regs"], _two_layer, one_ensemble=True)
-    return _two_layer(ctx, ctx.hyper["two_layer_reg"])
+def _with_decay(
+    ctx: _Context,
+    train: Callable[[_Context, float | torch.Tensor], EnsembleMLP],
+    *,
+    one_ensemble: bool,
+) -> EnsembleMLP:
+    """The network ``train`` builds, with its fixed weight decay, or the best of its sweep per
+    seed (:func:`_best_decay`): which keys hold the two is
+    :data:`hdlearn.papers.depth.grid.DECAY_SWEEPS`."""
+    sweep, fixed = grid.DECAY_SWEEPS[ctx.spec["learner"]]
+    if ctx.hyper[sweep]:
+        return _best_decay(ctx, ctx.hyper[sweep], train, one_ensemble=one_ensemble)
+    return train(ctx, ctx.hyper[fixed])
 
 
 def _best_decay(
