@@ -11,6 +11,7 @@ import torch
 import yaml
 
 from hdlearn.analysis.estimators import alignment, direction_snr, excess_risk_estimates
+from hdlearn.baselines import kernels
 from hdlearn.baselines.features import ntk_features, relu_features
 from hdlearn.baselines.kernels import arccos_kernels, relu_ntk
 from hdlearn.baselines.ridge import ridge_path, ridge_path_dual, ridge_regression
@@ -105,6 +106,21 @@ def test_relu_ntk_matches_monte_carlo_features():
     relu, gate = torch.relu(pre), (pre > 0).to(torch.float64)
     mc = 2 * (relu @ relu.T + (gate @ gate.T) * (x[0] @ x[0].T)) / w.shape[0]
     assert torch.allclose(relu_ntk(x, x)[0], mc, rtol=0.03, atol=0.03)
+
+
+@pytest.mark.parametrize("shape", [(2, 97, 61), (3, 40, 16), (1, 5, 3), (2, 33, 1)])
+def test_relu_ntk_blocks_equal_one_pass_bit_for_bit(monkeypatch, shape):
+    """Blocks of rows (many, at a tiny block size, spanning two members, with odd row lengths)
+    give the kernel of one pass over the whole array exactly."""
+    members, n1, n2 = shape
+    gen = generator(5, "blocks")
+    x1 = torch.randn(members, n1, 4, generator=gen, dtype=torch.float64)
+    x2 = torch.randn(members, n2, 4, generator=gen, dtype=torch.float64)
+    x2[:, 0] = x1[:, 0]  # t = 1 exactly somewhere
+    monkeypatch.setattr(kernels, "BLOCK_ELEMENTS", members * n1 * n2 * 16)
+    whole = relu_ntk(x1, x2)
+    monkeypatch.setattr(kernels, "BLOCK_ELEMENTS", 1)
+    assert torch.equal(relu_ntk(x1, x2), whole)
 
 
 def test_ridge_paths_match_ridge_regression():

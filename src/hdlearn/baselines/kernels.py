@@ -28,10 +28,32 @@ def arccos_kernels(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return k0, k1
 
 
+#: Kernel entries whose elementwise passes (the arc-cosine formulas) run at once: a block of
+#: rows small enough that its temporaries stay in cache, instead of a dozen passes over an
+#: ``(E, n1, n2)`` array in memory (and as many arrays of that size alive at once). A multiple
+#: of 16 rows, so that every block but the last holds a whole number of the vector loop's
+#: 16-element strides and each entry takes the same (vector or scalar) path as in one pass over
+#: the whole array: the kernel is the same bit for bit.
+BLOCK_ELEMENTS = 2**16
+
+
 def relu_ntk(x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
     """``K(x, x') = (x.x') kappa_0(t) + |x||x'| kappa_1(t)`` between ``(E, n1, d)`` and
-    ``(E, n2, d)`` inputs; returns ``(E, n1, n2)``."""
+    ``(E, n2, d)`` inputs; returns ``(E, n1, n2)``.
+
+    The dot products come from one batched matmul; the rest is computed in place on blocks of
+    rows of the flattened ``(E n1, n2)`` matrix (:data:`BLOCK_ELEMENTS`)."""
     dots = x1 @ x2.transpose(-2, -1)
-    norms = x1.norm(dim=-1)[..., :, None] * x2.norm(dim=-1)[..., None, :]
-    k0, k1 = arccos_kernels(dots / norms.clamp_min(1e-300))
-    return dots * k0 + norms * k1
+    n1, n2 = dots.shape[-2], dots.shape[-1]
+    rows = dots.view(-1, n2)
+    row_norms = x1.norm(dim=-1).reshape(-1)
+    col_norms = x2.norm(dim=-1).expand(*dots.shape[:-2], n2).reshape(-1, n2)
+    step = max(16, BLOCK_ELEMENTS // max(n2, 1) // 16 * 16)
+    for lo in range(0, rows.shape[0], step):
+        hi = min(lo + step, rows.shape[0])
+        members = torch.arange(lo, hi, device=dots.device) // n1
+        block = rows[lo:hi]
+        norms = row_norms[lo:hi, None] * col_norms[members]
+        k0, k1 = arccos_kernels(block / norms.clamp_min(1e-300))
+        block.copy_(k0.mul_(block).add_(k1.mul_(norms)))
+    return dots

@@ -300,7 +300,9 @@ def _krr(cell: _Cell, target: IndexTarget, n: int) -> None:
     ``K = V diag(s) V^T`` once per member, then ``alpha(lambda) = V diag(1/(s + lambda n)) V^T y``
     for the whole grid (:func:`hdlearn.baselines.ridge.ridge_path` in dual form); members are
     solved in groups of at most ``KRR_GROUP_ELEMENTS / n^2`` (a memory bound: every member is
-    independent, so the numbers do not depend on it).
+    independent, so the numbers do not depend on it). The kernel's elementwise passes run a
+    cache-sized block at a time (:func:`hdlearn.baselines.kernels.relu_ntk`), so the memory is
+    the group's ``n x n`` kernels and eigenvectors and one holdout chunk's kernel.
     """
     x, y = [], []
     for xc, yc, _ in cell.data.stream(target, n, "train"):
