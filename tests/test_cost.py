@@ -21,8 +21,12 @@ from hdlearn.cost import (
     estimate,
     load_calibration,
     merged_config,
+    model_code,
     priorities,
+    recorded_code,
+    render,
     save_calibration,
+    stale_papers,
 )
 from hdlearn.papers import PAPERS, plan
 
@@ -167,3 +171,39 @@ def test_estimate_without_records_uses_the_committed_model(tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"calibrated on the committed model {MODEL}" in done.stdout
     assert "| all |" in done.stdout and "nan" not in done.stdout
+
+
+def test_recorded_code_is_each_papers_most_common_fingerprint(tmp_path):
+    import pandas as pd
+
+    from hdlearn.io import provenance, write_table
+
+    cells = tmp_path / "default" / "cells"
+    for name, paper, code in [("a", "depth", "new"), ("b", "depth", "new"), ("c", "depth", "old"),
+                              ("d", "tensor", "t1"), ("e", "unknown", "x")]:  # fmt: skip
+        (cells / paper).mkdir(parents=True, exist_ok=True)
+        write_table(pd.DataFrame({"v": [1.0]}), cells / paper / f"{name}.parquet",
+                    provenance({"seeds": [0]}, code=code))  # fmt: skip
+    assert recorded_code(tmp_path) == {"depth": "new", "tensor": "t1"}
+
+
+def test_estimate_notes_the_papers_whose_code_changed_since_the_model():
+    from hdlearn.fingerprint import cell_code
+
+    recorded = {"depth": cell_code("depth"), "tensor": "an older fingerprint"}
+    assert stale_papers(recorded, ["depth", "tensor", "symmetry"]) == ["tensor", "symmetry"]
+    rows = [{"paper": "tensor", "cells": 1, "cpu_seconds": 10.0, "wall_seconds": 10.0,
+             "longest_cell": "c", "longest_seconds": 10.0, "peak_bytes": GIB,
+             "extrapolated": 0}]  # fmt: skip
+    assert "Note" not in render(rows, 2, "smoke")
+    note = render(rows, 2, "smoke", stale=["tensor"]).split("Note: ")[1]
+    assert note.startswith("tensor: this checkout's cells run other code") and str(MODEL) in note
+
+
+def test_model_code_reads_what_record_saved(tmp_path):
+    path = tmp_path / "model.json"
+    assert model_code(path) == {}
+    save_calibration(calibrate([]), path, {"code": {"depth": "abc"}})
+    assert model_code(path) == {"depth": "abc"}
+    save_calibration(calibrate([]), path, {"commit": "x"})
+    assert model_code(path) == {}

@@ -271,9 +271,12 @@ def _estimate(args: argparse.Namespace) -> None:
         estimate,
         load_calibration,
         memory_limit,
+        model_code,
         recorded_cells,
+        recorded_code,
         render,
         save_calibration,
+        stale_papers,
     )
     from hdlearn.io import git_sha
 
@@ -289,14 +292,18 @@ def _estimate(args: argparse.Namespace) -> None:
         if not records:
             sys.exit("hdlearn estimate --record: no recorded cell under results/ to calibrate on")
         about = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                 "commit": git_sha(Path(__file__).parent), "cells": len(records)}  # fmt: skip
+                 "commit": git_sha(Path(__file__).parent), "cells": len(records),
+                 "code": recorded_code(root / "results")}  # fmt: skip
         save_calibration(calibrate(records), Path(args.record), about)
+    stale: list[str] = []
     if records:
         calibration, source = calibrate(records), "recorded job benchmarks"
     else:
         calibration, source = load_calibration(root / MODEL), f"the committed model {MODEL}"
+        stale = stale_papers(model_code(root / MODEL), cells)
     cores = args.cores or os.cpu_count() or 1
-    print(render(estimate(cells, calibration, cores, done), cores, scale, source), end="")
+    rows = estimate(cells, calibration, cores, done)
+    print(render(rows, cores, scale, source, stale), end="")
 
 
 def _plan_of(args: argparse.Namespace, command: str) -> tuple[Path, str, dict, dict]:

@@ -224,6 +224,16 @@ def load_calibration(path: Path) -> Calibration:
     )  # fmt: skip
 
 
+def model_code(path: Path) -> dict[str, str]:
+    """The per-paper code fingerprints a saved calibration was recorded on (its ``about.code``;
+    empty when the file or the entry is missing, as in a model recorded before they were)."""
+    import json
+
+    if not path.is_file():
+        return {}
+    return dict(json.loads(path.read_text()).get("about", {}).get("code", {}))
+
+
 def priorities(
     plan: Mapping[str, Mapping[str, Mapping[str, dict]]], calibration: Calibration
 ) -> dict[tuple[str, str], float]:
@@ -258,6 +268,38 @@ def recorded_cells(results: Path) -> list[tuple[str, Cost, float, float]]:
             continue  # a table or benchmark of an older layout: not a calibration point
         out.append((paper, cost, float(row["s"]), float(row["max_rss"]) * 1024**2))
     return out
+
+
+def recorded_code(results: Path) -> dict[str, str]:
+    """Per paper, the code fingerprint (:func:`hdlearn.fingerprint.cell_code`) that most of its
+    cells under ``results/*/`` ran, read from their provenance (``code``): what a calibration
+    recorded from these cells describes."""
+    from collections import Counter
+
+    from hdlearn.io import read_provenance
+    from hdlearn.papers import PAPERS
+
+    seen: dict[str, Counter] = {}
+    for table in sorted(results.glob("**/cells/*/*.parquet")):
+        paper = table.parent.name
+        if paper not in PAPERS:
+            continue
+        try:
+            code = read_provenance(table).get("code")
+        except (KeyError, ValueError, OSError):
+            continue
+        if code:
+            seen.setdefault(paper, Counter())[code] += 1
+    return {paper: counts.most_common(1)[0][0] for paper, counts in sorted(seen.items())}
+
+
+def stale_papers(recorded: Mapping[str, str], papers: Iterable[str]) -> list[str]:
+    """The ``papers`` whose cells run other code than the calibration was recorded on
+    (``recorded``: its ``about.code``; a paper it does not name counts as other code): their
+    estimated times are those of the code that ran then, off by whatever changed the speed."""
+    from hdlearn.fingerprint import cell_code
+
+    return [paper for paper in papers if recorded.get(paper) != cell_code(paper)]
 
 
 def estimate(
@@ -319,10 +361,11 @@ def _merge(base: dict, update: Mapping[str, Any]) -> None:
 
 def render(
     rows: list[dict[str, Any]], cores: int, scale: str,
-    source: str = "recorded job benchmarks",
+    source: str = "recorded job benchmarks", stale: Iterable[str] = (),
 ) -> str:  # fmt: skip
     """The estimate as a Markdown table, one row per paper and a total; ``source`` names what
-    it is calibrated on."""
+    it is calibrated on, ``stale`` the papers whose code changed since (a note under the
+    table)."""
 
     def hours(seconds: float) -> str:
         if seconds < 60:
@@ -354,4 +397,12 @@ def render(
         )
     else:
         lines.append("| all | 0 (every cell exists) | | | | |")
+    stale = list(stale)
+    if stale:
+        lines += [
+            "",
+            f"Note: {', '.join(stale)}: this checkout's cells run other code than the one the "
+            "times were recorded on, so their times may be off by what changed the speed since; "
+            f"after a run, `hdlearn estimate --record {MODEL}` records them anew.",
+        ]
     return "\n".join(lines) + "\n"
